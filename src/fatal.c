@@ -1,0 +1,114 @@
+/*
+ * fatal.c - fatal errors and warnings.
+ *
+ * Owns: nothing but the message format. A message is assembled in a stack
+ * buffer and written with one write(2), so lines from several threads do not
+ * interleave. No locks, no allocation, no stdio: the heap may be corrupt or
+ * its lock held when we get here.
+ */
+#include "fatal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+struct line {
+	char buf[256];
+	size_t len;
+};
+
+static void line_add(struct line *l, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n > sizeof(l->buf) - 1 - l->len)
+		n = sizeof(l->buf) - 1 - l->len;
+	memcpy(l->buf + l->len, s, n);
+	l->len += n;
+}
+
+static void line_add_hex(struct line *l, uintptr_t v)
+{
+	char hex[2 + 2 * sizeof(v) + 1], *p = hex + sizeof(hex) - 1;
+
+	*p = '\0';
+	do {
+		*--p = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v);
+	*--p = 'x';
+	*--p = '0';
+	line_add(l, p);
+}
+
+static void line_write(struct line *l)
+{
+	const char *p = l->buf;
+
+	l->buf[l->len++] = '\n';
+	while (l->len) {
+		ssize_t n = write(STDERR_FILENO, p, l->len);
+
+		if (n <= 0)
+			break;
+		p += n;
+		l->len -= (size_t) n;
+	}
+}
+
+char *kz_fmt_u64(char *buf, unsigned long long v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+
+	do {
+		*--p = (char) ('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (p < tmp + sizeof(tmp))
+		*buf++ = *p++;
+	*buf = '\0';
+	return buf;
+}
+
+void kz_fatal(const char *func, const char *what, const void *addr)
+{
+	struct line l = {.len = 0};
+
+	line_add(&l, "kzmalloc: ");
+	line_add(&l, func);
+	line_add(&l, "(): ");
+	line_add(&l, what);
+	line_add(&l, " ");
+	line_add_hex(&l, (uintptr_t) addr);
+	line_write(&l);
+	abort();
+}
+
+void kz_warn(const char *a, const char *b, const char *c)
+{
+	struct line l = {.len = 0};
+
+	line_add(&l, "kzmalloc: warning: ");
+	line_add(&l, a);
+	line_add(&l, b);
+	line_add(&l, c);
+	line_write(&l);
+}
+
+void kz_assert_fail(const char *expr, const char *file, int line)
+{
+	char num[24];
+	struct line l = {.len = 0};
+
+	kz_fmt_u64(num, (unsigned long long) line);
+	line_add(&l, "kzmalloc: invariant broken: ");
+	line_add(&l, expr);
+	line_add(&l, " at ");
+	line_add(&l, file);
+	line_add(&l, ":");
+	line_add(&l, num);
+	line_write(&l);
+	abort();
+}

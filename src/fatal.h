@@ -1,0 +1,18 @@
+/*
+ * fatal.h - the reporting leaf: one-line messages on stderr, written with
+ * write(2) only (no stdio, no allocation), so it works from any state of
+ * the heap.
+ */
+#ifndef KZ_FATAL_H
+#define KZ_FATAL_H
+
+/* "kzmalloc: <func>(): <what> <addr>", then abort(). */
+void kz_fatal(const char *func, const char *what, const void *addr) __attribute__((noreturn, cold));
+
+/* "kzmalloc: warning: <a><b><c>"; any part may be NULL. */
+void kz_warn(const char *a, const char *b, const char *c) __attribute__((cold));
+
+/* Append the decimal digits of @v to @buf (NUL-terminated); returns the end. */
+char *kz_fmt_u64(char *buf, unsigned long long v);
+
+#endif /* KZ_FATAL_H */

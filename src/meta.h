@@ -1,0 +1,17 @@
+/*
+ * meta.h - the metadata arena: zeroed memory for descriptors and page-map
+ * leaves, carved from large mappings and never returned, so a stale lookup
+ * can read metadata but never fault on it.
+ */
+#ifndef KZ_META_H
+#define KZ_META_H
+
+#include <stddef.h>
+
+/* @size bytes aligned to @align (a power of two up to 2 MiB); NULL + ENOMEM. */
+void *meta_alloc(size_t size, size_t align);
+
+/* Bytes of metadata mapped so far. */
+size_t meta_mapped(void);
+
+#endif /* KZ_META_H */

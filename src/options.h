@@ -1,0 +1,21 @@
+/*
+ * options.h - settings read once from KZMALLOC_* environment variables.
+ */
+#ifndef KZ_OPTIONS_H
+#define KZ_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct kz_options {
+	bool stats;		 /* KZMALLOC_STATS: print the report at exit */
+	uint32_t purge_delay_ms; /* KZMALLOC_PURGE_DELAY: how long free pages stay before purge */
+	bool purge_thread;	 /* KZMALLOC_PURGE_THREAD: purge in the background when idle */
+};
+
+extern struct kz_options kz_opt;
+
+/* Scan environ (no getenv, no allocation); warn once per bad setting. */
+void options_init(void);
+
+#endif /* KZ_OPTIONS_H */

@@ -1,0 +1,26 @@
+/*
+ * os.h - the OS layer's contract: the only place that maps, unmaps or
+ * advises memory, and the clock the purge policy runs on.
+ * One implementation per OS (os_linux.c).
+ */
+#ifndef KZ_OS_H
+#define KZ_OS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Fresh zeroed read-write memory of @size bytes aligned to @align (both
+ * multiples of the page size); NULL with errno ENOMEM when the OS refuses.
+ */
+void *os_map_aligned(size_t size, size_t align);
+
+void os_unmap(void *addr, size_t size);
+
+/* Give the pages back; they read as zero afterwards (MADV_DONTNEED). */
+void os_purge(void *addr, size_t size);
+
+/* A coarse monotonic clock in milliseconds; wraps after 49 days. */
+uint32_t os_now_ms(void);
+
+#endif /* KZ_OS_H */

@@ -1,0 +1,90 @@
+/*
+ * page.h - page descriptors and chunks: the pool's only metadata.
+ *
+ * A chunk is 2^KZ_MAX_ORDER pages (4 MiB) mapped at an address aligned to
+ * its size. Its descriptor holds one struct kz_page per page, out of band:
+ * nothing of the pool's lives in the memory it hands out. A descriptor sits
+ * in a slot aligned to KZ_CHUNK_DESC_ALIGN, so the chunk of any page
+ * descriptor is found by rounding its address down (page_chunk).
+ *
+ * Block states, read from the first page of each block (the head):
+ *   allocated  flags == PG_HEAD                       tails: PG_TAIL, head = distance
+ *   free       flags == PG_HEAD | PG_FREE, on free_area[order]
+ *   purging    flags == PG_HEAD | PG_FREE | PG_ISOLATED, off the lists while
+ *              the purger gives its pages back
+ * Every other page of a free block has flags == 0. flags, order, head and
+ * the free-list links are guarded by the pool lock; a page's dirty byte is
+ * guarded by it while the page is free, and belongs to the allocating thread
+ * between the allocation and the block's return.
+ */
+#ifndef KZ_PAGE_H
+#define KZ_PAGE_H
+
+#include <assert.h>
+#include <stdint.h>
+
+#include "kzmalloc.h"
+#include "list.h"
+
+#define KZ_PAGE_SHIFT	    12
+#define KZ_NR_ORDERS	    (KZ_MAX_ORDER + 1)
+#define KZ_CHUNK_PAGES	    (1u << KZ_MAX_ORDER)
+#define KZ_CHUNK_SHIFT	    (KZ_PAGE_SHIFT + KZ_MAX_ORDER)
+#define KZ_CHUNK_SIZE	    ((size_t) 1 << KZ_CHUNK_SHIFT)
+#define KZ_CHUNK_DESC_ALIGN ((size_t) 64 << 10)
+
+static_assert(KZ_PAGE_SIZE == (1UL << KZ_PAGE_SHIFT), "page shift");
+
+enum page_flags {
+	PG_HEAD = 1 << 0,     /* first page of a block */
+	PG_TAIL = 1 << 1,     /* another page of an allocated block */
+	PG_FREE = 1 << 2,     /* the block is free */
+	PG_ISOLATED = 1 << 3, /* the free block is off the lists, being purged */
+};
+
+struct kz_page {
+	struct kz_list lru; /* free heads: the link in free_area[order] */
+	union {
+		void *owner; /* allocated heads: the layer above's record (a slab) */
+		struct {
+			uint32_t stamp;	   /* ms clock when the block last became free */
+			uint32_t nr_dirty; /* how many of its pages are dirty */
+		} free;
+	};
+	uint16_t head; /* tails: how many pages back the head is */
+	uint8_t order; /* heads: the block's order */
+	uint8_t flags; /* enum page_flags */
+	uint8_t dirty; /* free pages: may hold old data, must be cleared before use */
+};
+
+static_assert(sizeof(struct kz_page) == 32, "a page descriptor is half a cache line");
+
+struct kz_chunk {
+	uintptr_t base;	     /* address of the chunk's first page */
+	struct kz_list link; /* in the pool's list of chunks, or of spare descriptors */
+	struct kz_page pages[KZ_CHUNK_PAGES];
+};
+
+static_assert(sizeof(struct kz_chunk) <= KZ_CHUNK_DESC_ALIGN, "descriptor fits its slot");
+
+static inline struct kz_chunk *page_chunk(const struct kz_page *page)
+{
+	return (struct kz_chunk *) ALIGN_DOWN((uintptr_t) page, KZ_CHUNK_DESC_ALIGN);
+}
+
+static inline size_t page_index(const struct kz_page *page)
+{
+	return (size_t) (page - page_chunk(page)->pages);
+}
+
+static inline void *page_address(const struct kz_page *page)
+{
+	return (void *) (page_chunk(page)->base + (page_index(page) << KZ_PAGE_SHIFT));
+}
+
+static inline struct kz_page *compound_head(struct kz_page *page)
+{
+	return (page->flags & PG_TAIL) ? page - page->head : page;
+}
+
+#endif /* KZ_PAGE_H */

@@ -1,0 +1,35 @@
+/*
+ * pagemap.c - installing and clearing page-map entries.
+ *
+ * Invariant: pagemap_root[i] is NULL or a zeroed-at-birth leaf from the
+ * metadata arena; leaf->chunk[j] is NULL or the descriptor of the chunk
+ * mapped at ((i << LEAF_BITS) | j) << KZ_CHUNK_SHIFT.
+ * Lock: callers hold the pool lock; readers use acquire loads, so a reader
+ * that finds a chunk also sees its descriptor initialised.
+ */
+#include "pagemap.h"
+
+#include "meta.h"
+
+_Atomic(struct pagemap_leaf *) pagemap_root[1u << PAGEMAP_ROOT_BITS];
+
+bool pagemap_set(uintptr_t base, struct kz_chunk *chunk)
+{
+	size_t root = base >> (KZ_CHUNK_SHIFT + PAGEMAP_LEAF_BITS);
+	struct pagemap_leaf *leaf;
+
+	kz_assert(IS_ALIGNED(base, KZ_CHUNK_SIZE) && !(base >> PAGEMAP_VA_BITS));
+	leaf = atomic_load_explicit(&pagemap_root[root], memory_order_relaxed);
+	if (!leaf) {
+		if (!chunk)
+			return true;
+		leaf = meta_alloc(sizeof(*leaf), KZ_PAGE_SIZE);
+		if (!leaf)
+			return false;
+		atomic_store_explicit(&pagemap_root[root], leaf, memory_order_release);
+	}
+	atomic_store_explicit(
+		&leaf->chunk[(base >> KZ_CHUNK_SHIFT) & ((1u << PAGEMAP_LEAF_BITS) - 1)], chunk,
+		memory_order_release);
+	return true;
+}

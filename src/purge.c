@@ -1,0 +1,126 @@
+/*
+ * purge.c - the purger thread and the decay on the free path.
+ *
+ * The thread waits on purger.wake until a free finds the pool idle (see
+ * buddy_purge_pending), then runs a purge pass every half delay until the
+ * pool has nothing left to purge, and waits again: no wake-ups while there
+ * is nothing to do. It blocks every signal, so the program's signals are
+ * never delivered to it.
+ *
+ * State: purger_state moves IDLE -> STARTING -> RUNNING or FAILED, once per
+ * process (a forked child starts again at IDLE). Lock: purger.lock guards
+ * pending; it is a leaf, never held while calling into the pool, and never
+ * held across pthread_create (which may allocate).
+ */
+#include "purge.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#include "buddy.h"
+#include "options.h"
+#include "os.h"
+
+enum purger_state { PURGER_IDLE, PURGER_STARTING, PURGER_RUNNING, PURGER_FAILED };
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool pending; /* a free woke the purger */
+} purger = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false};
+
+static _Atomic int purger_state = PURGER_IDLE;
+static _Atomic uint32_t last_pass; /* free-path decay: ms clock of the last pass */
+
+static void sleep_ms(uint32_t ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long) (ms % 1000) * 1000000};
+
+	while (nanosleep(&ts, &ts))
+		;
+}
+
+static void *purge_thread(void *arg)
+{
+	(void) arg;
+	for (;;) {
+		pthread_mutex_lock(&purger.lock);
+		while (!purger.pending)
+			pthread_cond_wait(&purger.wake, &purger.lock);
+		purger.pending = false;
+		pthread_mutex_unlock(&purger.lock);
+		do {
+			sleep_ms(kz_opt.purge_delay_ms / 2 + 1);
+			buddy_purge(false);
+		} while (buddy_purge_pending());
+	}
+	return NULL;
+}
+
+/* Start the thread with every signal blocked (it inherits our mask while we create it). */
+static bool purger_start(void)
+{
+	pthread_attr_t attr;
+	sigset_t all, old;
+	pthread_t thread;
+	int err;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 64 << 10);
+	err = pthread_create(&thread, &attr, purge_thread, NULL);
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err)
+		return false;
+	pthread_setname_np(thread, "kzmalloc-purge");
+	return true;
+}
+
+static void purger_wake(void)
+{
+	int state = PURGER_IDLE;
+
+	if (atomic_compare_exchange_strong(&purger_state, &state, PURGER_STARTING))
+		atomic_store(&purger_state, purger_start() ? PURGER_RUNNING : PURGER_FAILED);
+	pthread_mutex_lock(&purger.lock);
+	purger.pending = true;
+	pthread_cond_signal(&purger.wake);
+	pthread_mutex_unlock(&purger.lock);
+}
+
+/* No thread: every half delay, a free runs the pass the thread would have run. */
+static void purge_on_free(void)
+{
+	uint32_t now = os_now_ms(), last = atomic_load_explicit(&last_pass, memory_order_relaxed);
+
+	if ((int32_t) (now - last) < (int32_t) (kz_opt.purge_delay_ms / 2))
+		return;
+	if (atomic_compare_exchange_strong(&last_pass, &last, now))
+		buddy_purge(false);
+}
+
+void purge_after_free(bool kick)
+{
+	if (kz_opt.purge_delay_ms == 0) {
+		buddy_purge(false);
+		return;
+	}
+	if (kick && kz_opt.purge_thread)
+		purger_wake();
+	if (atomic_load_explicit(&purger_state, memory_order_relaxed) != PURGER_RUNNING)
+		purge_on_free();
+}
+
+void purge_fork_child(void)
+{
+	pthread_mutex_init(&purger.lock, NULL);
+	pthread_cond_init(&purger.wake, NULL);
+	purger.pending = false;
+	if (atomic_load(&purger_state) == PURGER_RUNNING)
+		atomic_store(&purger_state, PURGER_IDLE);
+}

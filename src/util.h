@@ -1,0 +1,38 @@
+/*
+ * util.h - small helpers every layer may use: branch hints, alignment,
+ * debug-only invariant checks.
+ *
+ * kz_assert() checks an invariant in Debug builds (KZ_DEBUG=1) and compiles
+ * to nothing otherwise; a failed check is a fatal error, reported like misuse.
+ */
+#ifndef KZ_UTIL_H
+#define KZ_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef KZ_DEBUG
+#define KZ_DEBUG 0
+#endif
+
+static const bool kz_debug = KZ_DEBUG;
+
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+#define ALIGN_DOWN(x, a) ((x) & ~((uintptr_t) (a) -1))
+#define IS_ALIGNED(x, a) (((uintptr_t) (x) & ((uintptr_t) (a) -1)) == 0)
+#define ARRAY_SIZE(a)	 (sizeof(a) / sizeof((a)[0]))
+
+#define container_of(ptr, type, member) ((type *) ((char *) (ptr) -offsetof(type, member)))
+
+void kz_assert_fail(const char *expr, const char *file, int line) __attribute__((noreturn, cold));
+
+#define kz_assert(expr)                                                                            \
+	do {                                                                                       \
+		if (kz_debug && unlikely(!(expr)))                                                 \
+			kz_assert_fail(#expr, __FILE__, __LINE__);                                 \
+	} while (0)
+
+#endif /* KZ_UTIL_H */

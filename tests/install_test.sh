@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# install_test.sh SOURCE_DIR BUILD_DIR - install kzmalloc into a scratch
+# prefix and build the README's page-API example against the installed copy
+# both documented ways: pkg-config, and CMake's find_package(kzmalloc) (the
+# shared and the static library). Each program must run and exit 0.
+set -euo pipefail
+src=$1 build=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+cmake --install "$build" --prefix "$work/prefix" >/dev/null
+
+# The example is the C block right after the "example: page-api" marker.
+awk '/<!-- example: page-api -->/ { want = 1; next }
+     want && /^```c/ { inside = 1; next }
+     inside && /^```/ { exit }
+     inside { print }' "$src/README.md" >"$work/example.c"
+[ -s "$work/example.c" ] || { echo "no page-api example in README.md"; exit 1; }
+
+echo "== pkg-config"
+export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig:$work/prefix/lib/x86_64-linux-gnu/pkgconfig"
+# shellcheck disable=SC2046
+cc -std=gnu11 -Wall -Wextra -Werror -o "$work/example-pc" "$work/example.c" \
+	$(pkg-config --cflags --libs kzmalloc)
+export LD_LIBRARY_PATH="$(pkg-config --variable=libdir kzmalloc)"
+"$work/example-pc"
+libs=$(ldd "$work/example-pc")
+[[ $libs == *"$work/prefix/"*libkzmalloc.so* ]] \
+	|| { echo "example-pc does not use the installed libkzmalloc.so"; exit 1; }
+
+echo "== find_package(kzmalloc)"
+mkdir -p "$work/proj"
+cp "$work/example.c" "$work/proj/"
+cat >"$work/proj/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.18)
+project(example C)
+find_package(kzmalloc 0.1 REQUIRED)
+add_executable(example-shared example.c)
+target_link_libraries(example-shared PRIVATE kzmalloc::kzmalloc)
+add_executable(example-static example.c)
+target_link_libraries(example-static PRIVATE kzmalloc::kzmalloc_static)
+CMAKE
+cmake -S "$work/proj" -B "$work/proj/build" -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
+cmake --build "$work/proj/build" >/dev/null
+unset LD_LIBRARY_PATH # the CMake build carries an rpath
+"$work/proj/build/example-shared"
+"$work/proj/build/example-static"
+libs=$(ldd "$work/proj/build/example-static")
+[[ $libs != *libkzmalloc* ]] || { echo "example-static links libkzmalloc.so"; exit 1; }
+echo "install test: pkg-config, find_package shared and static: ok"

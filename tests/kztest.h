@@ -1,0 +1,95 @@
+/*
+ * kztest.h - helpers shared by the test programs: a seeded PRNG, RSS,
+ * content patterns, and a scale factor that shrinks loops under Valgrind.
+ */
+#ifndef KZTEST_H
+#define KZTEST_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <valgrind/valgrind.h>
+
+#include "kzmalloc.h"
+
+/* Loop counts are divided by this under Valgrind, which runs code ~50x slower. */
+static inline unsigned kzt_scale(void)
+{
+	return RUNNING_ON_VALGRIND ? 20 : 1;
+}
+
+/* xorshift64*: small, fast, and the same sequence for the same seed. */
+static inline uint64_t kzt_rand(uint64_t *state)
+{
+	uint64_t x = *state;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*state = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+/* KZ_TEST_SEED from the environment if set, else @fallback (0: from the clock). */
+static inline uint64_t kzt_seed(uint64_t fallback)
+{
+	const char *env = getenv("KZ_TEST_SEED");
+	struct timespec ts;
+
+	if (env && *env)
+		return strtoull(env, NULL, 0) | 1;
+	if (fallback)
+		return fallback;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((uint64_t) ts.tv_nsec * 2654435761u) ^ (uint64_t) getpid() ^ 1;
+}
+
+/* Resident set size in bytes, from /proc/self/statm. */
+static inline size_t kzt_rss(void)
+{
+	unsigned long size = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f) {
+		if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+			resident = 0;
+		fclose(f);
+	}
+	return resident * (size_t) sysconf(_SC_PAGESIZE);
+}
+
+static inline int kzt_is_zero(const void *p, size_t len)
+{
+	const unsigned char *c = p;
+
+	for (size_t i = 0; i < len; i++)
+		if (c[i])
+			return 0;
+	return 1;
+}
+
+/* Write, then check, a pattern that names its owner (id) and position. */
+static inline void kzt_fill(void *p, size_t len, uint64_t id)
+{
+	uint64_t *w = p;
+
+	for (size_t i = 0; i < len / 8; i++)
+		w[i] = id * 0x9E3779B97F4A7C15ULL + i;
+}
+
+static inline int kzt_check(const void *p, size_t len, uint64_t id)
+{
+	const uint64_t *w = p;
+
+	for (size_t i = 0; i < len / 8; i++)
+		if (w[i] != id * 0x9E3779B97F4A7C15ULL + i)
+			return 0;
+	return 1;
+}
+
+#endif /* KZTEST_H */

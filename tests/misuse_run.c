@@ -1,0 +1,68 @@
+/*
+ * misuse_run.c - runs one misuse program and checks that kzmalloc stopped
+ * it the promised way: killed by SIGABRT, with stderr exactly one line,
+ * "kzmalloc: <function>(): <what> <address>", where the address is the one
+ * the program announced on stdout.
+ *
+ *   misuse_run FUNCTION WHAT PROGRAM [ARGS...]
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static size_t read_all(int fd, char *buf, size_t cap)
+{
+	size_t len = 0;
+	ssize_t n;
+
+	while (len < cap - 1 && (n = read(fd, buf + len, cap - 1 - len)) > 0)
+		len += (size_t) n;
+	buf[len] = '\0';
+	return len;
+}
+
+int main(int argc, char **argv)
+{
+	char out[256], err[4096], want[512];
+	int out_pipe[2], err_pipe[2], status;
+	pid_t pid;
+
+	if (argc < 4) {
+		fprintf(stderr, "usage: %s FUNCTION WHAT PROGRAM [ARGS...]\n", argv[0]);
+		return 2;
+	}
+	if (pipe(out_pipe) || pipe(err_pipe))
+		return 2;
+	pid = fork();
+	if (pid == 0) {
+		dup2(out_pipe[1], STDOUT_FILENO);
+		dup2(err_pipe[1], STDERR_FILENO);
+		close(out_pipe[0]);
+		close(err_pipe[0]);
+		signal(SIGABRT, SIG_DFL);
+		execv(argv[3], argv + 3);
+		_exit(127);
+	}
+	close(out_pipe[1]);
+	close(err_pipe[1]);
+	read_all(out_pipe[0], out, sizeof(out));
+	read_all(err_pipe[0], err, sizeof(err));
+	waitpid(pid, &status, 0);
+	out[strcspn(out, "\n")] = '\0';
+	snprintf(want, sizeof(want), "kzmalloc: %s(): %s %s\n", argv[1], argv[2], out);
+
+	printf("stderr: %s", err);
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT) {
+		printf("FAIL: %s was not killed by SIGABRT (status %#x)\n", argv[3], status);
+		return 1;
+	}
+	if (strcmp(err, want)) {
+		printf("FAIL: expected exactly: %s", want);
+		return 1;
+	}
+	printf("ok: SIGABRT with the expected line\n");
+	return 0;
+}
