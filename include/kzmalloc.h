@@ -12,7 +12,9 @@
 #ifndef KZMALLOC_H
 #define KZMALLOC_H
 
+#include <malloc.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -51,15 +53,50 @@ KZ_API size_t kz_trim(void);
 struct kz_pool_stats {
 	size_t free_blocks[KZ_MAX_ORDER + 1]; /* free blocks per order (buddyinfo) */
 	size_t chunks;			      /* 4 MiB chunks mapped now */
-	size_t pages_mapped;		      /* pages in those chunks */
+	size_t huge_mappings;		      /* direct mappings of objects over 4 MiB */
+	size_t pages_mapped;		      /* pages in the chunks */
 	size_t pages_in_use;		      /* pages handed out */
-	size_t pages_dirty;		      /* free pages that may hold old data */
+	size_t pages_resident;		      /* free pages still holding memory */
+	size_t pages_dirty;		      /* of those, pages holding old data */
 	size_t pages_zeroed;		      /* total dirty pages cleared by memset */
 	size_t pages_purged;		      /* total pages given back (MADV_DONTNEED) */
 	size_t chunks_unmapped;		      /* total chunks unmapped when wholly free */
 };
 
 KZ_API void kz_pool_stats(struct kz_pool_stats *stats);
+
+/*
+ * The malloc family under its own names, with glibc's semantics and errno:
+ * every object is aligned to at least 16 bytes and (in the default
+ * KZMALLOC_INIT=free mode) comes out zeroed. libkzmalloc.so also exports
+ * them under the libc names for LD_PRELOAD.
+ */
+#define KZ_MALLOC_ATTR __attribute__((malloc, warn_unused_result))
+
+KZ_API void *kz_malloc(size_t size) KZ_MALLOC_ATTR __attribute__((alloc_size(1)));
+KZ_API void *kz_calloc(size_t nmemb, size_t size) KZ_MALLOC_ATTR __attribute__((alloc_size(1, 2)));
+KZ_API void *kz_realloc(void *ptr, size_t size) __attribute__((warn_unused_result, alloc_size(2)));
+KZ_API void *kz_reallocarray(void *ptr, size_t nmemb, size_t size)
+	__attribute__((warn_unused_result, alloc_size(2, 3)));
+KZ_API void kz_free(void *ptr);
+KZ_API void kz_free_sized(void *ptr, size_t size);
+KZ_API void kz_free_aligned_sized(void *ptr, size_t alignment, size_t size);
+KZ_API int kz_posix_memalign(void **memptr, size_t alignment, size_t size);
+KZ_API void *kz_aligned_alloc(size_t alignment, size_t size) KZ_MALLOC_ATTR
+	__attribute__((alloc_align(1), alloc_size(2)));
+KZ_API void *kz_memalign(size_t alignment, size_t size) KZ_MALLOC_ATTR
+	__attribute__((alloc_align(1), alloc_size(2)));
+KZ_API void *kz_valloc(size_t size) KZ_MALLOC_ATTR __attribute__((alloc_size(1)));
+KZ_API void *kz_pvalloc(size_t size) KZ_MALLOC_ATTR;
+KZ_API size_t kz_malloc_usable_size(void *ptr);
+/* glibc's extras: trim purges for real (1 if memory went back), mallinfo2 has kzmalloc's numbers.
+ */
+KZ_API int kz_malloc_trim(size_t pad);
+KZ_API struct mallinfo2 kz_mallinfo2(void);
+KZ_API struct mallinfo kz_mallinfo(void);
+KZ_API void kz_malloc_stats(void);
+KZ_API int kz_malloc_info(int options, FILE *stream);
+KZ_API int kz_mallopt(int param, int value);
 
 /* Write the statistics report (the buddyinfo line and the pool counters) to @fd. */
 KZ_API void kz_stats_print(int fd);

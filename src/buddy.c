@@ -7,23 +7,25 @@
  * other half of the order n+1 block they make) for as long as the buddy is
  * free and whole, so a pool whose pages are all free is whole chunks again.
  *
- * Zeroing: every free page carries a dirty byte. Fresh and purged pages are
- * clean (the kernel hands them out zeroed) and are never cleared again;
- * dirty pages are cleared with memset when a block is handed out. memset is
+ * Zeroing: every free page carries a state (page.h). Fresh and purged pages
+ * are clean (the kernel hands them out zeroed), pages the layer above
+ * cleared when it freed them are zeroed; neither is cleared again. Dirty
+ * pages are cleared with memset when a block is handed out. memset is
  * the cheaper way at every order when the memory gets used: on the machines
  * this was built on a page costs 0.03 us to memset and 0.7 us to fault back
  * in after MADV_DONTNEED (bench/zeroing.c; bench/RESULTS.md). So the free
- * lists keep dirty blocks at the front, newest first, for reuse while they
- * are resident, and purge (MADV_DONTNEED) what stayed unused for the purge
- * delay.
+ * lists keep resident blocks at the front, newest first, for reuse while
+ * they hold memory, and purge (MADV_DONTNEED) what stayed unused for the
+ * purge delay.
  *
  * Invariants (checked by buddy_verify):
  *   - each page of a chunk belongs to exactly one block, whose head is
  *     aligned to its order and is allocated, free or isolated (page.h);
  *   - a free block's buddy is not a free block of the same order;
- *   - free_area[n] lists exactly the free order-n blocks, dirty ones first,
- *     and nr_free counts them; a free head's nr_dirty counts its dirty pages;
- *   - pages_in_use and pages_dirty are the sums over all blocks.
+ *   - free_area[n] lists exactly the free order-n blocks, resident ones
+ *     first, and nr_free counts them; a free head's nr_resident and nr_dirty
+ *     count its pages in those states;
+ *   - pages_in_use, pages_resident and pages_dirty are the sums over all blocks.
  *
  * Locks, in the order they are taken:
  *   pool.purge_lock  one purge pass at a time (and no pass across fork)
@@ -35,6 +37,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "meta.h"
@@ -47,8 +50,13 @@
 #define PURGE_BATCH 32
 
 struct free_area {
-	struct kz_list free_list; /* dirty blocks first, newest first; then clean ones */
+	struct kz_list free_list; /* resident blocks first, newest first; then clean ones */
 	size_t nr_free;
+};
+
+/* What a free block holds: how many of its pages are resident, how many dirty. */
+struct block_count {
+	uint32_t resident, dirty;
 };
 
 static struct buddy_pool {
@@ -56,22 +64,28 @@ static struct buddy_pool {
 	pthread_mutex_t purge_lock;
 	struct free_area free_area[KZ_NR_ORDERS];
 	struct kz_list chunks;	     /* every mapped chunk */
-	struct kz_list spare_chunks; /* descriptors of unmapped chunks, for reuse */
+	struct kz_list spare_chunks; /* descriptors not in use, for reuse */
 	size_t nr_chunks;
+	size_t nr_huge;
 	size_t pages_in_use;
+	size_t pages_resident;
 	size_t pages_dirty;
-	size_t pages_zeroed;
 	size_t pages_purged;
 	size_t chunks_unmapped;
-	bool purge_idle; /* the purger waits for a free to wake it */
+	atomic_size_t pages_zeroed; /* counted by allocating threads, outside the lock */
 } pool = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.purge_lock = PTHREAD_MUTEX_INITIALIZER,
-	.purge_idle = true,
+};
+
+static const struct shrinker buddy_shrinker = {
+	.scan = buddy_purge,
+	.pending = buddy_purge_pending,
 };
 
 void buddy_init(void)
 {
+	purge_register(&buddy_shrinker);
 	for (unsigned order = 0; order < KZ_NR_ORDERS; order++)
 		list_init(&pool.free_area[order].free_list);
 	list_init(&pool.chunks);
@@ -85,29 +99,32 @@ static inline bool block_expired(const struct kz_page *page, uint32_t now, uint3
 }
 
 /*
- * A block's stamp is the mean time its dirty pages became free, weighted by
- * their number: a page freed just now does not keep a cold megabyte from
+ * A block's stamp is the mean time its resident pages became free, weighted
+ * by their number: a page freed just now does not keep a cold megabyte from
  * being purged, and a cold page does not get a block freed just now purged
  * early. Clean blocks keep the newer stamp (how long the block stayed free).
  */
-static uint32_t stamp_merge(uint32_t a, uint32_t a_dirty, uint32_t b, uint32_t b_dirty)
+static uint32_t stamp_merge(uint32_t a, uint32_t a_resident, uint32_t b, uint32_t b_resident)
 {
-	if (a_dirty + b_dirty == 0)
+	if (a_resident + b_resident == 0)
 		return (int32_t) (b - a) > 0 ? b : a;
-	return a + (uint32_t) ((int64_t) (int32_t) (b - a) * b_dirty / (a_dirty + b_dirty));
+	return a +
+	       (uint32_t) ((int64_t) (int32_t) (b - a) * b_resident / (a_resident + b_resident));
 }
 
-static void free_area_add(struct kz_page *page, unsigned order, uint32_t nr_dirty, uint32_t stamp)
+static void free_area_add(struct kz_page *page, unsigned order, struct block_count count,
+			  uint32_t stamp)
 {
 	struct free_area *area = &pool.free_area[order];
 
 	kz_assert(IS_ALIGNED(page_index(page), (size_t) 1 << order));
-	kz_assert(nr_dirty <= (1u << order));
+	kz_assert(count.dirty <= count.resident && count.resident <= (1u << order));
 	page->flags = PG_HEAD | PG_FREE;
 	page->order = (uint8_t) order;
-	page->free.nr_dirty = nr_dirty;
+	page->free.nr_resident = (uint16_t) count.resident;
+	page->free.nr_dirty = (uint16_t) count.dirty;
 	page->free.stamp = stamp;
-	if (nr_dirty)
+	if (count.resident)
 		list_add(&page->lru, &area->free_list);
 	else
 		list_add_tail(&page->lru, &area->free_list);
@@ -118,6 +135,11 @@ static void free_area_del(struct kz_page *page, unsigned order)
 {
 	list_del(&page->lru);
 	pool.free_area[order].nr_free--;
+}
+
+static struct block_count block_count_of(const struct kz_page *page)
+{
+	return (struct block_count){page->free.nr_resident, page->free.nr_dirty};
 }
 
 /* The buddy of an order-n block: flip bit n of its page index in the chunk. */
@@ -136,37 +158,46 @@ static bool page_is_buddy(const struct kz_page *buddy, unsigned order)
 	return buddy->flags == (PG_HEAD | PG_FREE) && buddy->order == order;
 }
 
-static uint32_t count_dirty(const struct kz_page *page, size_t nr_pages)
+static struct block_count count_pages(const struct kz_page *page, size_t nr_pages)
 {
-	uint32_t nr = 0;
+	struct block_count count = {0, 0};
 
-	for (size_t i = 0; i < nr_pages; i++)
-		nr += page[i].dirty;
-	return nr;
+	for (size_t i = 0; i < nr_pages; i++) {
+		count.resident += page[i].state != PAGE_CLEAN;
+		count.dirty += page[i].state == PAGE_DIRTY;
+	}
+	return count;
+}
+
+/* The counts of @nr_pages of a block of @total pages counted @count: no walk if uniform. */
+static struct block_count count_part(const struct kz_page *part, size_t nr_pages, size_t total,
+				     struct block_count count)
+{
+	if ((count.resident == 0 || count.resident == total) &&
+	    (count.dirty == 0 || count.dirty == total))
+		return (struct block_count){count.resident ? (uint32_t) nr_pages : 0,
+					    count.dirty ? (uint32_t) nr_pages : 0};
+	return count_pages(part, nr_pages);
 }
 
 /*
  * Split a free order-@high block down to order @low (the kernel's expand):
  * each step gives the upper half back to the free lists and keeps the lower
  * one, so the caller ends with the block's first 2^low pages and the halves
- * left over are as large as they can be. Returns how many of the kept pages
- * are dirty; a half of a wholly clean or wholly dirty block needs no count.
+ * left over are as large as they can be. Returns the kept pages' counts.
  */
-static uint32_t buddy_split(struct kz_page *page, unsigned low, unsigned high, uint32_t nr_dirty,
-			    uint32_t stamp)
+static struct block_count buddy_split(struct kz_page *page, unsigned low, unsigned high,
+				      struct block_count count, uint32_t stamp)
 {
 	while (high > low) {
 		size_t half = (size_t) 1 << --high;
-		uint32_t upper_dirty;
+		struct block_count upper = count_part(page + half, half, 2 * half, count);
 
-		if (nr_dirty == 0 || nr_dirty == 2 * half)
-			upper_dirty = nr_dirty / 2;
-		else
-			upper_dirty = count_dirty(page + half, half);
-		free_area_add(page + half, high, upper_dirty, stamp);
-		nr_dirty -= upper_dirty;
+		free_area_add(page + half, high, upper, stamp);
+		count.resident -= upper.resident;
+		count.dirty -= upper.dirty;
 	}
-	return nr_dirty;
+	return count;
 }
 
 /*
@@ -174,7 +205,8 @@ static uint32_t buddy_split(struct kz_page *page, unsigned low, unsigned high, u
  * is free: the pair becomes one block of the next order headed by the lower
  * half (the kernel's __free_one_page).
  */
-static void buddy_merge(struct kz_page *page, unsigned order, uint32_t nr_dirty, uint32_t stamp)
+static void buddy_merge(struct kz_page *page, unsigned order, struct block_count count,
+			uint32_t stamp)
 {
 	while (order < KZ_MAX_ORDER) {
 		struct kz_page *buddy = find_buddy(page, order);
@@ -182,8 +214,10 @@ static void buddy_merge(struct kz_page *page, unsigned order, uint32_t nr_dirty,
 		if (!page_is_buddy(buddy, order))
 			break;
 		free_area_del(buddy, order);
-		stamp = stamp_merge(stamp, nr_dirty, buddy->free.stamp, buddy->free.nr_dirty);
-		nr_dirty += buddy->free.nr_dirty;
+		stamp = stamp_merge(stamp, count.resident, buddy->free.stamp,
+				    buddy->free.nr_resident);
+		count.resident += buddy->free.nr_resident;
+		count.dirty += buddy->free.nr_dirty;
 		if (buddy < page) {
 			page->flags = 0;
 			page = buddy;
@@ -192,63 +226,121 @@ static void buddy_merge(struct kz_page *page, unsigned order, uint32_t nr_dirty,
 		}
 		order++;
 	}
-	free_area_add(page, order, nr_dirty, stamp);
+	free_area_add(page, order, count, stamp);
 }
 
-/* Mark an order-@order block allocated: a head and tails that point back to it. */
-static void prep_compound(struct kz_page *page, unsigned order)
+/*
+ * Free the pages [first, end) of a chunk, which start aligned to a block of
+ * at least their size, as the largest aligned blocks they hold. Two walks
+ * cover both uses: the tail of a rounded-up block (ascending orders from an
+ * odd start) and a whole run (descending orders from an aligned start).
+ */
+static void free_range(struct kz_page *first, size_t nr_pages, uint32_t stamp)
 {
-	size_t nr = (size_t) 1 << order;
+	struct kz_page *base = page_chunk(first)->pages;
+	size_t idx = page_index(first), end = idx + nr_pages;
 
-	kz_assert(IS_ALIGNED(page_index(page), nr));
+	while (idx < end) {
+		unsigned order = (unsigned) __builtin_ctzl(idx | KZ_CHUNK_PAGES);
+
+		while (idx + ((size_t) 1 << order) > end)
+			order--;
+		buddy_merge(&base[idx], order, count_pages(&base[idx], (size_t) 1 << order), stamp);
+		idx += (size_t) 1 << order;
+	}
+}
+
+/* Mark a run allocated: a head and tails that point back to it. */
+static void prep_compound(struct kz_page *page, unsigned order, size_t nr_pages,
+			  enum page_kind kind)
+{
+	kz_assert(IS_ALIGNED(page_index(page), (size_t) 1 << order));
 	page->flags = PG_HEAD;
 	page->order = (uint8_t) order;
+	page->kind = (uint8_t) kind;
+	page->nr_pages = (uint16_t) nr_pages;
 	page->owner = NULL;
-	for (size_t i = 1; i < nr; i++) {
+	for (size_t i = 1; i < nr_pages; i++) {
 		page[i].flags = PG_TAIL;
 		page[i].head = (uint16_t) i;
 	}
 }
 
 /*
- * Take the smallest free block that holds @order from the free lists, dirty
- * (still resident) ones first, and split it to size. Pool lock held.
+ * Take the smallest free block that holds @nr_pages from the free lists,
+ * resident ones first, split it to size and give its unused tail back.
+ * Returns the run's counts in @count. Pool lock held.
  */
-static struct kz_page *buddy_take(unsigned order, uint32_t *nr_dirty)
+static struct kz_page *buddy_take(size_t nr_pages, enum page_kind kind, struct block_count *count)
 {
+	unsigned order = kz_get_order(nr_pages << KZ_PAGE_SHIFT);
+
 	for (unsigned high = order; high < KZ_NR_ORDERS; high++) {
 		struct free_area *area = &pool.free_area[high];
+		size_t nr_block = (size_t) 1 << order;
 		struct kz_page *page;
+		uint32_t stamp;
 
 		if (list_empty(&area->free_list))
 			continue;
 		page = list_entry(area->free_list.next, struct kz_page, lru);
 		free_area_del(page, high);
-		*nr_dirty = buddy_split(page, order, high, page->free.nr_dirty, page->free.stamp);
-		prep_compound(page, order);
-		pool.pages_in_use += (size_t) 1 << order;
-		pool.pages_dirty -= *nr_dirty;
-		pool.pages_zeroed += *nr_dirty;
+		stamp = page->free.stamp;
+		*count = buddy_split(page, order, high, block_count_of(page), stamp);
+		if (nr_pages < nr_block) {
+			struct block_count tail =
+				count_part(page + nr_pages, nr_block - nr_pages, nr_block, *count);
+
+			page->flags = 0;
+			free_range(page + nr_pages, nr_block - nr_pages, stamp);
+			count->resident -= tail.resident;
+			count->dirty -= tail.dirty;
+		}
+		prep_compound(page, order, nr_pages, kind);
+		pool.pages_in_use += nr_pages;
+		pool.pages_resident -= count->resident;
+		pool.pages_dirty -= count->dirty;
 		return page;
 	}
 	return NULL;
 }
 
-/* A descriptor for a new chunk: a spare one reset, or a new one from the arena. */
-static struct kz_chunk *chunk_desc_get(void)
+/* A chunk descriptor: a spare one reset, or a new one from the arena. Pool lock held. */
+static struct kz_chunk *chunk_desc_get(void *base, size_t size)
 {
 	struct kz_chunk *chunk;
 
-	if (list_empty(&pool.spare_chunks))
-		return meta_alloc(sizeof(struct kz_chunk), KZ_CHUNK_DESC_ALIGN);
-	chunk = list_entry(pool.spare_chunks.next, struct kz_chunk, link);
-	list_del(&chunk->link);
-	memset(chunk->pages, 0, sizeof(chunk->pages));
+	if (list_empty(&pool.spare_chunks)) {
+		chunk = meta_alloc(sizeof(struct kz_chunk), KZ_CHUNK_DESC_ALIGN);
+		if (!chunk)
+			return NULL;
+	} else {
+		chunk = list_entry(pool.spare_chunks.next, struct kz_chunk, link);
+		list_del(&chunk->link);
+		memset(chunk->pages, 0, sizeof(chunk->pages));
+	}
+	chunk->base = (uintptr_t) base;
+	chunk->size = size;
 	return chunk;
 }
 
+/* Point the page map's entries for [base, base + size) at @chunk (or NULL). */
+static bool pagemap_set_range(uintptr_t base, size_t size, struct kz_chunk *chunk)
+{
+	for (size_t off = 0; off < size; off += KZ_CHUNK_SIZE) {
+		if (!pagemap_set(base + off, chunk)) {
+			while (off) {
+				off -= KZ_CHUNK_SIZE;
+				pagemap_set(base + off, NULL);
+			}
+			return false;
+		}
+	}
+	return true;
+}
+
 /* Map a new chunk (outside the lock: mmap is slow), add it whole, then take from the pool. */
-static struct kz_page *buddy_grow(unsigned order, uint32_t *nr_dirty)
+static struct kz_page *buddy_grow(size_t nr_pages, enum page_kind kind, struct block_count *count)
 {
 	void *mem = os_map_aligned(KZ_CHUNK_SIZE, KZ_CHUNK_SIZE);
 	struct kz_chunk *chunk;
@@ -257,8 +349,8 @@ static struct kz_page *buddy_grow(unsigned order, uint32_t *nr_dirty)
 	if (!mem)
 		return NULL;
 	pthread_mutex_lock(&pool.lock);
-	chunk = chunk_desc_get();
-	if (!chunk || !pagemap_set((uintptr_t) mem, chunk)) {
+	chunk = chunk_desc_get(mem, KZ_CHUNK_SIZE);
+	if (!chunk || !pagemap_set_range((uintptr_t) mem, KZ_CHUNK_SIZE, chunk)) {
 		if (chunk)
 			list_add(&chunk->link, &pool.spare_chunks);
 		pthread_mutex_unlock(&pool.lock);
@@ -266,79 +358,114 @@ static struct kz_page *buddy_grow(unsigned order, uint32_t *nr_dirty)
 		errno = ENOMEM;
 		return NULL;
 	}
-	chunk->base = (uintptr_t) mem;
 	list_add_tail(&chunk->link, &pool.chunks);
 	pool.nr_chunks++;
-	free_area_add(&chunk->pages[0], KZ_MAX_ORDER, 0, os_now_ms());
-	page = buddy_take(order, nr_dirty);
+	free_area_add(&chunk->pages[0], KZ_MAX_ORDER, (struct block_count){0, 0}, os_now_ms());
+	page = buddy_take(nr_pages, kind, count);
 	pthread_mutex_unlock(&pool.lock);
 	return page;
 }
 
-/* Clear the dirty pages of a block just taken; the caller owns it, no lock needed. */
-static void clear_dirty_pages(struct kz_page *page, size_t nr_pages)
+/* Clear the dirty pages of a run just taken and reset every page's state; no lock needed. */
+static void clear_pages(struct kz_page *page, size_t nr_pages)
 {
 	char *base = page_address(page);
 
 	for (size_t i = 0; i < nr_pages;) {
 		size_t run = 0;
 
-		while (i + run < nr_pages && page[i + run].dirty) {
-			page[i + run].dirty = 0;
-			run++;
-		}
+		while (i + run < nr_pages && page[i + run].state == PAGE_DIRTY)
+			page[i + run++].state = PAGE_CLEAN;
 		if (run)
 			memset(base + (i << KZ_PAGE_SHIFT), 0, run << KZ_PAGE_SHIFT);
+		if (i + run < nr_pages)
+			page[i + run].state = PAGE_CLEAN;
 		i += run + 1;
 	}
 }
 
-struct kz_page *buddy_alloc(unsigned order)
+struct kz_page *buddy_alloc(size_t nr_pages, enum page_kind kind)
 {
+	struct block_count count = {0, 0};
 	struct kz_page *page;
-	uint32_t nr_dirty = 0;
 
-	kz_assert(order <= KZ_MAX_ORDER);
+	kz_assert(nr_pages >= 1 && nr_pages <= KZ_CHUNK_PAGES);
 	pthread_mutex_lock(&pool.lock);
-	page = buddy_take(order, &nr_dirty);
+	page = buddy_take(nr_pages, kind, &count);
 	pthread_mutex_unlock(&pool.lock);
 	if (!page)
-		page = buddy_grow(order, &nr_dirty);
-	if (page && nr_dirty)
-		clear_dirty_pages(page, (size_t) 1 << order);
+		page = buddy_grow(nr_pages, kind, &count);
+	if (page && count.resident) {
+		clear_pages(page, nr_pages);
+		atomic_fetch_add_explicit(&pool.pages_zeroed, count.dirty, memory_order_relaxed);
+	}
 	return page;
 }
 
-enum buddy_err buddy_free(struct kz_page *page, unsigned order)
+enum buddy_err buddy_free(struct kz_page *page, size_t nr_pages, enum page_kind kind, bool zeroed)
 {
-	size_t nr = (size_t) 1 << order;
-	bool kick;
+	enum buddy_err err = BUDDY_OK;
 
 	pthread_mutex_lock(&pool.lock);
-	if (page->flags != PG_HEAD) {
+	if (page->flags != PG_HEAD)
+		err = (page->flags & PG_TAIL) ? BUDDY_INTERIOR : BUDDY_DOUBLE_FREE;
+	else if (page->kind != kind)
+		err = BUDDY_WRONG_KIND;
+	else if (page->nr_pages != nr_pages)
+		err = BUDDY_WRONG_SIZE;
+	if (err != BUDDY_OK) {
 		pthread_mutex_unlock(&pool.lock);
-		return (page->flags & PG_TAIL) ? BUDDY_INTERIOR : BUDDY_DOUBLE_FREE;
+		return err;
 	}
-	if (page->order != order) {
-		pthread_mutex_unlock(&pool.lock);
-		return BUDDY_WRONG_ORDER;
-	}
-	for (size_t i = 0; i < nr; i++) {
+	for (size_t i = 0; i < nr_pages; i++) {
 		page[i].flags = 0;
-		page[i].dirty = 1;
+		page[i].state = zeroed ? PAGE_ZEROED : PAGE_DIRTY;
 	}
-	pool.pages_in_use -= nr;
-	pool.pages_dirty += nr;
-	buddy_merge(page, order, (uint32_t) nr, os_now_ms());
-	kick = pool.purge_idle;
-	pool.purge_idle = false;
+	pool.pages_in_use -= nr_pages;
+	pool.pages_resident += nr_pages;
+	pool.pages_dirty += zeroed ? 0 : nr_pages;
+	free_range(page, nr_pages, os_now_ms());
 	pthread_mutex_unlock(&pool.lock);
-	purge_after_free(kick);
+	purge_after_free();
 	return BUDDY_OK;
 }
 
 /*
- * Take up to PURGE_BATCH expired blocks off the free lists: dirty ones to
+ * A huge mapping gets a descriptor like a chunk's, and every page-map entry
+ * it spans points at it; all its pages are tails of page 0, so any address
+ * in it finds the head, which says KIND_HUGE.
+ */
+struct kz_chunk *buddy_huge_register(void *base, size_t size)
+{
+	struct kz_chunk *chunk;
+
+	pthread_mutex_lock(&pool.lock);
+	chunk = chunk_desc_get(base, size);
+	if (chunk && !pagemap_set_range((uintptr_t) base, size, chunk)) {
+		list_add(&chunk->link, &pool.spare_chunks);
+		chunk = NULL;
+	}
+	if (chunk) {
+		prep_compound(&chunk->pages[0], 0, KZ_CHUNK_PAGES, KIND_HUGE);
+		pool.nr_huge++;
+	}
+	pthread_mutex_unlock(&pool.lock);
+	if (!chunk)
+		errno = ENOMEM;
+	return chunk;
+}
+
+void buddy_huge_unregister(struct kz_chunk *chunk)
+{
+	pthread_mutex_lock(&pool.lock);
+	pagemap_set_range(chunk->base, chunk->size, NULL);
+	list_add(&chunk->link, &pool.spare_chunks);
+	pool.nr_huge--;
+	pthread_mutex_unlock(&pool.lock);
+}
+
+/*
+ * Take up to PURGE_BATCH expired blocks off the free lists: resident ones to
  * purge, and whole clean chunks to unmap (their page-map entries are cleared
  * at once, so no lookup finds them from here on). Pool lock held.
  */
@@ -353,16 +480,16 @@ static size_t purge_isolate(struct kz_page **batch, uint32_t now, uint32_t delay
 			struct kz_page *page = list_entry(pos, struct kz_page, lru);
 
 			pos = pos->next;
-			if (!page->free.nr_dirty && order < KZ_MAX_ORDER)
+			if (!page->free.nr_resident && order < KZ_MAX_ORDER)
 				break; /* the clean tail of the list */
 			if (!block_expired(page, now, delay))
 				continue;
 			free_area_del(page, order);
 			page->flags |= PG_ISOLATED;
-			if (!page->free.nr_dirty) {
+			if (!page->free.nr_resident) {
 				struct kz_chunk *chunk = page_chunk(page);
 
-				pagemap_set(chunk->base, NULL);
+				pagemap_set_range(chunk->base, KZ_CHUNK_SIZE, NULL);
 				list_del(&chunk->link);
 				pool.nr_chunks--;
 			}
@@ -380,18 +507,18 @@ static size_t purge_putback(struct kz_page **batch, size_t n, uint32_t now)
 
 	for (size_t i = 0; i < n; i++) {
 		struct kz_page *page = batch[i];
-		uint32_t nr_dirty = page->free.nr_dirty;
 
-		if (!nr_dirty) {
+		if (!page->free.nr_resident) {
 			list_add(&page_chunk(page)->link, &pool.spare_chunks);
 			pool.chunks_unmapped++;
 			continue;
 		}
-		pool.pages_dirty -= nr_dirty;
-		pool.pages_purged += nr_dirty;
-		bytes += (size_t) nr_dirty << KZ_PAGE_SHIFT;
+		pool.pages_resident -= page->free.nr_resident;
+		pool.pages_dirty -= page->free.nr_dirty;
+		pool.pages_purged += page->free.nr_resident;
+		bytes += (size_t) page->free.nr_resident << KZ_PAGE_SHIFT;
 		page->flags = 0;
-		buddy_merge(page, page->order, 0, now);
+		buddy_merge(page, page->order, (struct block_count){0, 0}, now);
 	}
 	return bytes;
 }
@@ -404,20 +531,18 @@ size_t buddy_purge(bool all)
 
 	pthread_mutex_lock(&pool.purge_lock);
 	do {
-		uint32_t now = os_now_ms();
-
 		pthread_mutex_lock(&pool.lock);
-		n = purge_isolate(batch, now, delay);
+		n = purge_isolate(batch, os_now_ms(), delay);
 		pthread_mutex_unlock(&pool.lock);
 
 		for (size_t i = 0; i < n; i++) {
 			struct kz_page *page = batch[i];
 			size_t nr = (size_t) 1 << page->order;
 
-			if (page->free.nr_dirty) {
+			if (page->free.nr_resident) {
 				os_purge(page_address(page), nr << KZ_PAGE_SHIFT);
 				for (size_t j = 0; j < nr; j++)
-					page[j].dirty = 0;
+					page[j].state = PAGE_CLEAN;
 			} else {
 				os_unmap(page_address(page), KZ_CHUNK_SIZE);
 			}
@@ -436,8 +561,7 @@ bool buddy_purge_pending(void)
 	bool pending;
 
 	pthread_mutex_lock(&pool.lock);
-	pending = pool.pages_dirty || pool.free_area[KZ_MAX_ORDER].nr_free;
-	pool.purge_idle = !pending;
+	pending = pool.pages_resident || pool.free_area[KZ_MAX_ORDER].nr_free;
 	pthread_mutex_unlock(&pool.lock);
 	return pending;
 }
@@ -448,10 +572,12 @@ void buddy_stats(struct kz_pool_stats *st)
 	for (unsigned order = 0; order < KZ_NR_ORDERS; order++)
 		st->free_blocks[order] = pool.free_area[order].nr_free;
 	st->chunks = pool.nr_chunks;
+	st->huge_mappings = pool.nr_huge;
 	st->pages_mapped = pool.nr_chunks * KZ_CHUNK_PAGES;
 	st->pages_in_use = pool.pages_in_use;
+	st->pages_resident = pool.pages_resident;
 	st->pages_dirty = pool.pages_dirty;
-	st->pages_zeroed = pool.pages_zeroed;
+	st->pages_zeroed = atomic_load_explicit(&pool.pages_zeroed, memory_order_relaxed);
 	st->pages_purged = pool.pages_purged;
 	st->chunks_unmapped = pool.chunks_unmapped;
 	pthread_mutex_unlock(&pool.lock);
@@ -463,8 +589,9 @@ void buddy_stats(struct kz_pool_stats *st)
 			kz_assert_fail(#cond, __FILE__, __LINE__);                                 \
 	} while (0)
 
-/* Walk one chunk block by block; add up its free blocks, pages in use and dirty pages. */
-static void verify_chunk(struct kz_chunk *chunk, size_t *nr_free, size_t *in_use, size_t *dirty)
+/* Walk one chunk block by block; add up its free blocks, pages in use and resident/dirty pages. */
+static void verify_chunk(struct kz_chunk *chunk, size_t *nr_free, size_t *in_use,
+			 struct block_count *total)
 {
 	for (size_t i = 0; i < KZ_CHUNK_PAGES;) {
 		struct kz_page *page = &chunk->pages[i];
@@ -473,18 +600,25 @@ static void verify_chunk(struct kz_chunk *chunk, size_t *nr_free, size_t *in_use
 		VERIFY(page->flags & PG_HEAD);
 		VERIFY(page->order <= KZ_MAX_ORDER && IS_ALIGNED(i, nr));
 		if (page->flags == (PG_HEAD | PG_FREE)) {
-			VERIFY(page->free.nr_dirty == count_dirty(page, nr));
+			struct block_count count = count_pages(page, nr);
+
+			VERIFY(page->free.nr_resident == count.resident);
+			VERIFY(page->free.nr_dirty == count.dirty);
 			for (size_t j = 1; j < nr; j++)
 				VERIFY(page[j].flags == 0);
 			VERIFY(page->order == KZ_MAX_ORDER ||
 			       !page_is_buddy(find_buddy(page, page->order), page->order));
 			nr_free[page->order]++;
-			*dirty += page->free.nr_dirty;
+			total->resident += count.resident;
+			total->dirty += count.dirty;
 		} else {
-			VERIFY(page->flags == PG_HEAD);
-			for (size_t j = 1; j < nr; j++)
+			VERIFY(page->flags == PG_HEAD && page->kind != KIND_HUGE);
+			VERIFY(page->nr_pages >= 1 && page->nr_pages <= nr &&
+			       2 * page->nr_pages > nr);
+			for (size_t j = 1; j < page->nr_pages; j++)
 				VERIFY(page[j].flags == PG_TAIL && page[j].head == j);
-			*in_use += nr;
+			*in_use += page->nr_pages;
+			nr = page->nr_pages; /* the run's trimmed tail is free blocks */
 		}
 		i += nr;
 	}
@@ -492,7 +626,8 @@ static void verify_chunk(struct kz_chunk *chunk, size_t *nr_free, size_t *in_use
 
 void buddy_verify(void)
 {
-	size_t nr_free[KZ_NR_ORDERS] = {0}, in_use = 0, dirty = 0, chunks = 0;
+	size_t nr_free[KZ_NR_ORDERS] = {0}, in_use = 0, chunks = 0;
+	struct block_count total = {0, 0};
 	struct kz_list *pos;
 
 	pthread_mutex_lock(&pool.purge_lock);
@@ -501,12 +636,13 @@ void buddy_verify(void)
 	{
 		struct kz_chunk *chunk = list_entry(pos, struct kz_chunk, link);
 
+		VERIFY(chunk->size == KZ_CHUNK_SIZE);
 		VERIFY(pagemap_chunk((void *) chunk->base) == chunk);
-		verify_chunk(chunk, nr_free, &in_use, &dirty);
+		verify_chunk(chunk, nr_free, &in_use, &total);
 		chunks++;
 	}
-	VERIFY(chunks == pool.nr_chunks);
-	VERIFY(in_use == pool.pages_in_use && dirty == pool.pages_dirty);
+	VERIFY(chunks == pool.nr_chunks && in_use == pool.pages_in_use);
+	VERIFY(total.resident == pool.pages_resident && total.dirty == pool.pages_dirty);
 	for (unsigned order = 0; order < KZ_NR_ORDERS; order++) {
 		size_t listed = 0;
 		bool clean_seen = false;
@@ -516,8 +652,8 @@ void buddy_verify(void)
 			struct kz_page *page = list_entry(pos, struct kz_page, lru);
 
 			VERIFY(page->flags == (PG_HEAD | PG_FREE) && page->order == order);
-			VERIFY(!(clean_seen && page->free.nr_dirty));
-			clean_seen |= !page->free.nr_dirty;
+			VERIFY(!(clean_seen && page->free.nr_resident));
+			clean_seen |= !page->free.nr_resident;
 			listed++;
 		}
 		VERIFY(listed == pool.free_area[order].nr_free && listed == nr_free[order]);
@@ -542,5 +678,4 @@ void buddy_fork_child(void)
 {
 	pthread_mutex_init(&pool.lock, NULL);
 	pthread_mutex_init(&pool.purge_lock, NULL);
-	pool.purge_idle = true; /* the purger did not survive the fork */
 }

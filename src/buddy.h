@@ -1,7 +1,8 @@
 /*
  * buddy.h - the buddy page pool: blocks of 2^order pages, orders 0 to
  * KZ_MAX_ORDER, split and coalesced as the kernel's page allocator does,
- * handed out zeroed, purged back to the OS when they stay unused.
+ * handed out zeroed, purged back to the OS when they stay unused. The pool
+ * also owns the page map, so huge mappings are registered with it.
  */
 #ifndef KZ_BUDDY_H
 #define KZ_BUDDY_H
@@ -11,27 +12,41 @@
 #include "kzmalloc.h"
 #include "page.h"
 
-/* What buddy_free() found wrong; the API layer words the message. */
+/* What buddy_free() found wrong; the layer above words the message. */
 enum buddy_err {
 	BUDDY_OK,
 	BUDDY_DOUBLE_FREE, /* the page is already free */
 	BUDDY_INTERIOR,	   /* a page inside an allocated block, not its head */
-	BUDDY_WRONG_ORDER, /* the head of a block of another order */
+	BUDDY_WRONG_SIZE,  /* the head of a block of another size */
+	BUDDY_WRONG_KIND,  /* the head of a block some other layer owns */
 };
 
 void buddy_init(void);
 
-/* A zeroed block; the head's descriptor, or NULL with errno ENOMEM. */
-struct kz_page *buddy_alloc(unsigned order);
+/*
+ * @nr_pages (1 to KZ_CHUNK_PAGES) zeroed pages at the start of a block of
+ * order kz_get_order(nr_pages * KZ_PAGE_SIZE), so aligned to that block;
+ * the rest of the block stays in the pool (the kernel's alloc_pages_exact).
+ * The head's descriptor, or NULL with errno ENOMEM.
+ */
+struct kz_page *buddy_alloc(size_t nr_pages, enum page_kind kind);
 
-/* Give back the block headed by @page, if it is one of @order that is in use. */
-enum buddy_err buddy_free(struct kz_page *page, unsigned order);
+/*
+ * Give back the block headed by @page, if it is an allocated @kind block of
+ * @nr_pages. @zeroed: the caller cleared it, so it needs no memset when it
+ * is handed out again.
+ */
+enum buddy_err buddy_free(struct kz_page *page, size_t nr_pages, enum page_kind kind, bool zeroed);
+
+/* Make a huge mapping findable through the page map; NULL + ENOMEM. */
+struct kz_chunk *buddy_huge_register(void *base, size_t size);
+void buddy_huge_unregister(struct kz_chunk *chunk);
 
 /* Purge free pages older than the purge delay, or (@all) every free page,
  * and unmap chunks that stayed wholly free; returns the bytes purged. */
 size_t buddy_purge(bool all);
 
-/* Is anything left for the purger? If not, mark it idle so that the next free wakes it. */
+/* Does the pool hold anything a later purge pass would give back? */
 bool buddy_purge_pending(void);
 
 void buddy_stats(struct kz_pool_stats *stats);

@@ -8,14 +8,18 @@
  * descriptor is found by rounding its address down (page_chunk).
  *
  * Block states, read from the first page of each block (the head):
- *   allocated  flags == PG_HEAD                       tails: PG_TAIL, head = distance
+ *   allocated  flags == PG_HEAD, kind says who owns it, nr_pages how many
+ *              pages it has (a run of 2^order pages or fewer: the tail of a
+ *              rounded-up block goes back to the pool); tails: PG_TAIL and
+ *              head = distance back to the head
  *   free       flags == PG_HEAD | PG_FREE, on free_area[order]
  *   purging    flags == PG_HEAD | PG_FREE | PG_ISOLATED, off the lists while
  *              the purger gives its pages back
- * Every other page of a free block has flags == 0. flags, order, head and
- * the free-list links are guarded by the pool lock; a page's dirty byte is
- * guarded by it while the page is free, and belongs to the allocating thread
- * between the allocation and the block's return.
+ * Every other page of a free block has flags == 0. A free page's state says
+ * whether it reads zero and whether it still holds memory (page_state).
+ * flags, order, head, nr_pages, kind and the free-list links are guarded by
+ * the pool lock; a page's state by it while the page is free, and by the
+ * allocating thread between the allocation and the block's return.
  */
 #ifndef KZ_PAGE_H
 #define KZ_PAGE_H
@@ -42,25 +46,45 @@ enum page_flags {
 	PG_ISOLATED = 1 << 3, /* the free block is off the lists, being purged */
 };
 
+/* Who owns an allocated block. */
+enum page_kind {
+	KIND_PAGES, /* the page API: kz_alloc_pages */
+	KIND_SLAB,  /* a slab; owner is its struct slab */
+	KIND_LARGE, /* one large object */
+	KIND_HUGE,  /* the head of a huge mapping's descriptor (not a pool page) */
+	KIND_META,  /* kzmalloc's own: a thread cache */
+};
+
+/* What a free page holds. Allocated pages are PAGE_CLEAN. */
+enum page_state {
+	PAGE_CLEAN,  /* reads zero, holds no memory: fresh, or purged */
+	PAGE_ZEROED, /* reads zero, still resident: cleared when it was freed */
+	PAGE_DIRTY,  /* old data: cleared with memset before it is handed out */
+};
+
 struct kz_page {
 	struct kz_list lru; /* free heads: the link in free_area[order] */
 	union {
-		void *owner; /* allocated heads: the layer above's record (a slab) */
+		void *owner; /* allocated heads: the owning layer's record (a slab) */
 		struct {
-			uint32_t stamp;	   /* ms clock when the block last became free */
-			uint32_t nr_dirty; /* how many of its pages are dirty */
+			uint32_t stamp;	      /* ms clock when the block last became free */
+			uint16_t nr_resident; /* pages ZEROED or DIRTY: what a purge gives back */
+			uint16_t nr_dirty;    /* pages DIRTY: what an allocation must clear */
 		} free;
 	};
-	uint16_t head; /* tails: how many pages back the head is */
-	uint8_t order; /* heads: the block's order */
-	uint8_t flags; /* enum page_flags */
-	uint8_t dirty; /* free pages: may hold old data, must be cleared before use */
+	uint16_t head;	   /* tails: how many pages back the head is */
+	uint16_t nr_pages; /* allocated heads: pages in the block */
+	uint8_t order;	   /* heads: the order of the block it came from */
+	uint8_t flags;	   /* enum page_flags */
+	uint8_t kind;	   /* allocated heads: enum page_kind */
+	uint8_t state;	   /* enum page_state */
 };
 
 static_assert(sizeof(struct kz_page) == 32, "a page descriptor is half a cache line");
 
 struct kz_chunk {
 	uintptr_t base;	     /* address of the chunk's first page */
+	size_t size;	     /* KZ_CHUNK_SIZE, or a huge mapping's length */
 	struct kz_list link; /* in the pool's list of chunks, or of spare descriptors */
 	struct kz_page pages[KZ_CHUNK_PAGES];
 };

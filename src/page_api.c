@@ -14,6 +14,7 @@
 #include "init.h"
 #include "kzmalloc.h"
 #include "pagemap.h"
+#include "purge.h"
 
 unsigned kz_get_order(size_t size)
 {
@@ -31,7 +32,7 @@ void *kz_alloc_pages(unsigned order)
 		return NULL;
 	}
 	kz_init();
-	page = buddy_alloc(order);
+	page = buddy_alloc((size_t) 1 << order, KIND_PAGES);
 	return page ? page_address(page) : NULL;
 }
 
@@ -45,7 +46,8 @@ void kz_free_pages(void *addr, unsigned order)
 	static const char *const what[] = {
 		[BUDDY_DOUBLE_FREE] = "double free",
 		[BUDDY_INTERIOR] = "interior pointer",
-		[BUDDY_WRONG_ORDER] = "wrong order for block",
+		[BUDDY_WRONG_SIZE] = "wrong order for block",
+		[BUDDY_WRONG_KIND] = "pointer not from kz_alloc_pages",
 	};
 	struct kz_page *page;
 	enum buddy_err err;
@@ -59,7 +61,7 @@ void kz_free_pages(void *addr, unsigned order)
 		kz_fatal(__func__, "pointer not from kzmalloc", addr);
 	if (!IS_ALIGNED(addr, KZ_PAGE_SIZE))
 		kz_fatal(__func__, "unaligned pointer", addr);
-	err = buddy_free(page, order);
+	err = buddy_free(page, (size_t) 1 << order, KIND_PAGES, false);
 	if (err != BUDDY_OK)
 		kz_fatal(__func__, what[err], addr);
 }
@@ -72,7 +74,7 @@ void kz_free_page(void *addr)
 size_t kz_trim(void)
 {
 	kz_init();
-	return buddy_purge(true);
+	return purge_all();
 }
 
 void kz_pool_stats(struct kz_pool_stats *stats)

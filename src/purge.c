@@ -1,15 +1,18 @@
 /*
- * purge.c - the purger thread and the decay on the free path.
+ * purge.c - the purger thread, the decay on the free path, the shrinkers.
  *
- * The thread waits on purger.wake until a free finds the pool idle (see
- * buddy_purge_pending), then runs a purge pass every half delay until the
- * pool has nothing left to purge, and waits again: no wake-ups while there
- * is nothing to do. It blocks every signal, so the program's signals are
- * never delivered to it.
+ * The thread waits on purger.wake until a free finds it idle, then scans
+ * every shrinker each half delay until none has anything left, and waits
+ * again: no wake-ups while there is nothing to do. It blocks every signal,
+ * so the program's signals are never delivered to it.
+ *
+ * No lost wake-up: the thread sets purger_idle before its last look at the
+ * shrinkers, and a free reads purger_idle after making memory purgeable;
+ * each shrinker's lock orders the two, so one of them sees the other.
  *
  * State: purger_state moves IDLE -> STARTING -> RUNNING or FAILED, once per
  * process (a forked child starts again at IDLE). Lock: purger.lock guards
- * pending; it is a leaf, never held while calling into the pool, and never
+ * pending; it is a leaf, never held while calling a shrinker, and never
  * held across pthread_create (which may allocate).
  */
 #include "purge.h"
@@ -19,11 +22,16 @@
 #include <stdatomic.h>
 #include <time.h>
 
-#include "buddy.h"
 #include "options.h"
 #include "os.h"
+#include "util.h"
 
 enum purger_state { PURGER_IDLE, PURGER_STARTING, PURGER_RUNNING, PURGER_FAILED };
+
+#define MAX_SHRINKERS 4
+
+static const struct shrinker *shrinkers[MAX_SHRINKERS];
+static size_t nr_shrinkers;
 
 static struct {
 	pthread_mutex_t lock;
@@ -32,7 +40,36 @@ static struct {
 } purger = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false};
 
 static _Atomic int purger_state = PURGER_IDLE;
+static atomic_bool purger_idle = true;
 static _Atomic uint32_t last_pass; /* free-path decay: ms clock of the last pass */
+
+void purge_register(const struct shrinker *shrinker)
+{
+	kz_assert(nr_shrinkers < MAX_SHRINKERS);
+	shrinkers[nr_shrinkers++] = shrinker;
+}
+
+static size_t purge_pass(bool all)
+{
+	size_t bytes = 0;
+
+	for (size_t i = nr_shrinkers; i-- > 0;)
+		bytes += shrinkers[i]->scan(all);
+	return bytes;
+}
+
+static bool purge_pending(void)
+{
+	for (size_t i = 0; i < nr_shrinkers; i++)
+		if (shrinkers[i]->pending())
+			return true;
+	return false;
+}
+
+size_t purge_all(void)
+{
+	return purge_pass(true);
+}
 
 static void sleep_ms(uint32_t ms)
 {
@@ -51,10 +88,14 @@ static void *purge_thread(void *arg)
 			pthread_cond_wait(&purger.wake, &purger.lock);
 		purger.pending = false;
 		pthread_mutex_unlock(&purger.lock);
-		do {
+		for (;;) {
 			sleep_ms(kz_opt.purge_delay_ms / 2 + 1);
-			buddy_purge(false);
-		} while (buddy_purge_pending());
+			purge_pass(false);
+			atomic_store(&purger_idle, true);
+			if (!purge_pending())
+				break;
+			atomic_store(&purger_idle, false);
+		}
 	}
 	return NULL;
 }
@@ -101,16 +142,17 @@ static void purge_on_free(void)
 	if ((int32_t) (now - last) < (int32_t) (kz_opt.purge_delay_ms / 2))
 		return;
 	if (atomic_compare_exchange_strong(&last_pass, &last, now))
-		buddy_purge(false);
+		purge_pass(false);
 }
 
-void purge_after_free(bool kick)
+void purge_after_free(void)
 {
 	if (kz_opt.purge_delay_ms == 0) {
-		buddy_purge(false);
+		purge_pass(false);
 		return;
 	}
-	if (kick && kz_opt.purge_thread)
+	if (kz_opt.purge_thread && atomic_load(&purger_idle) &&
+	    atomic_exchange(&purger_idle, false))
 		purger_wake();
 	if (atomic_load_explicit(&purger_state, memory_order_relaxed) != PURGER_RUNNING)
 		purge_on_free();
@@ -121,6 +163,7 @@ void purge_fork_child(void)
 	pthread_mutex_init(&purger.lock, NULL);
 	pthread_cond_init(&purger.wake, NULL);
 	purger.pending = false;
+	atomic_store(&purger_idle, true);
 	if (atomic_load(&purger_state) == PURGER_RUNNING)
 		atomic_store(&purger_state, PURGER_IDLE);
 }

@@ -36,11 +36,11 @@ void kz_stats_print(int fd)
 					 st.free_blocks[order]);
 	len += (size_t) snprintf(
 		buf + len, sizeof(buf) - len,
-		"\nkzmalloc pool: chunks %zu, pages mapped %zu, in use %zu, free %zu "
-		"(dirty %zu), zeroed %zu, purged %zu, chunks unmapped %zu, "
-		"metadata %zu KiB\n",
-		st.chunks, st.pages_mapped, st.pages_in_use, st.pages_mapped - st.pages_in_use,
-		st.pages_dirty, st.pages_zeroed, st.pages_purged, st.chunks_unmapped,
-		meta_mapped() >> 10);
+		"\nkzmalloc pool: chunks %zu, huge mappings %zu, pages mapped %zu, "
+		"in use %zu, free %zu (resident %zu, dirty %zu), zeroed %zu, "
+		"purged %zu, chunks unmapped %zu, metadata %zu KiB\n",
+		st.chunks, st.huge_mappings, st.pages_mapped, st.pages_in_use,
+		st.pages_mapped - st.pages_in_use, st.pages_resident, st.pages_dirty,
+		st.pages_zeroed, st.pages_purged, st.chunks_unmapped, meta_mapped() >> 10);
 	write_all(fd, buf, len < sizeof(buf) ? len : sizeof(buf) - 1);
 }
