@@ -67,7 +67,9 @@ static struct buddy_pool {
 	struct kz_list spare_chunks; /* descriptors not in use, for reuse */
 	size_t nr_chunks;
 	size_t nr_huge;
+	size_t huge_bytes;
 	size_t pages_in_use;
+	size_t pages_by_kind[KIND_META + 1];
 	size_t pages_resident;
 	size_t pages_dirty;
 	size_t pages_purged;
@@ -271,10 +273,9 @@ static void prep_compound(struct kz_page *page, unsigned order, size_t nr_pages,
  * resident ones first, split it to size and give its unused tail back.
  * Returns the run's counts in @count. Pool lock held.
  */
-static struct kz_page *buddy_take(size_t nr_pages, enum page_kind kind, struct block_count *count)
+static struct kz_page *buddy_take(size_t nr_pages, unsigned order, enum page_kind kind,
+				  struct block_count *count)
 {
-	unsigned order = kz_get_order(nr_pages << KZ_PAGE_SHIFT);
-
 	for (unsigned high = order; high < KZ_NR_ORDERS; high++) {
 		struct free_area *area = &pool.free_area[high];
 		size_t nr_block = (size_t) 1 << order;
@@ -298,6 +299,7 @@ static struct kz_page *buddy_take(size_t nr_pages, enum page_kind kind, struct b
 		}
 		prep_compound(page, order, nr_pages, kind);
 		pool.pages_in_use += nr_pages;
+		pool.pages_by_kind[kind] += nr_pages;
 		pool.pages_resident -= count->resident;
 		pool.pages_dirty -= count->dirty;
 		return page;
@@ -340,7 +342,8 @@ static bool pagemap_set_range(uintptr_t base, size_t size, struct kz_chunk *chun
 }
 
 /* Map a new chunk (outside the lock: mmap is slow), add it whole, then take from the pool. */
-static struct kz_page *buddy_grow(size_t nr_pages, enum page_kind kind, struct block_count *count)
+static struct kz_page *buddy_grow(size_t nr_pages, unsigned order, enum page_kind kind,
+				  struct block_count *count)
 {
 	void *mem = os_map_aligned(KZ_CHUNK_SIZE, KZ_CHUNK_SIZE);
 	struct kz_chunk *chunk;
@@ -361,7 +364,7 @@ static struct kz_page *buddy_grow(size_t nr_pages, enum page_kind kind, struct b
 	list_add_tail(&chunk->link, &pool.chunks);
 	pool.nr_chunks++;
 	free_area_add(&chunk->pages[0], KZ_MAX_ORDER, (struct block_count){0, 0}, os_now_ms());
-	page = buddy_take(nr_pages, kind, count);
+	page = buddy_take(nr_pages, order, kind, count);
 	pthread_mutex_unlock(&pool.lock);
 	return page;
 }
@@ -384,17 +387,20 @@ static void clear_pages(struct kz_page *page, size_t nr_pages)
 	}
 }
 
-struct kz_page *buddy_alloc(size_t nr_pages, enum page_kind kind)
+struct kz_page *buddy_alloc(size_t nr_pages, unsigned align_order, enum page_kind kind)
 {
+	unsigned order = kz_get_order(nr_pages << KZ_PAGE_SHIFT);
 	struct block_count count = {0, 0};
 	struct kz_page *page;
 
-	kz_assert(nr_pages >= 1 && nr_pages <= KZ_CHUNK_PAGES);
+	if (order < align_order)
+		order = align_order;
+	kz_assert(nr_pages >= 1 && order <= KZ_MAX_ORDER);
 	pthread_mutex_lock(&pool.lock);
-	page = buddy_take(nr_pages, kind, &count);
+	page = buddy_take(nr_pages, order, kind, &count);
 	pthread_mutex_unlock(&pool.lock);
 	if (!page)
-		page = buddy_grow(nr_pages, kind, &count);
+		page = buddy_grow(nr_pages, order, kind, &count);
 	if (page && count.resident) {
 		clear_pages(page, nr_pages);
 		atomic_fetch_add_explicit(&pool.pages_zeroed, count.dirty, memory_order_relaxed);
@@ -422,6 +428,7 @@ enum buddy_err buddy_free(struct kz_page *page, size_t nr_pages, enum page_kind 
 		page[i].state = zeroed ? PAGE_ZEROED : PAGE_DIRTY;
 	}
 	pool.pages_in_use -= nr_pages;
+	pool.pages_by_kind[kind] -= nr_pages;
 	pool.pages_resident += nr_pages;
 	pool.pages_dirty += zeroed ? 0 : nr_pages;
 	free_range(page, nr_pages, os_now_ms());
@@ -448,11 +455,34 @@ struct kz_chunk *buddy_huge_register(void *base, size_t size)
 	if (chunk) {
 		prep_compound(&chunk->pages[0], 0, KZ_CHUNK_PAGES, KIND_HUGE);
 		pool.nr_huge++;
+		pool.huge_bytes += size;
 	}
 	pthread_mutex_unlock(&pool.lock);
 	if (!chunk)
 		errno = ENOMEM;
 	return chunk;
+}
+
+bool buddy_huge_resize(struct kz_chunk *chunk, size_t size)
+{
+	uintptr_t old_end =
+		ALIGN_DOWN(chunk->base + chunk->size - 1, KZ_CHUNK_SIZE) + KZ_CHUNK_SIZE;
+	uintptr_t new_end = ALIGN_DOWN(chunk->base + size - 1, KZ_CHUNK_SIZE) + KZ_CHUNK_SIZE;
+	bool ok = true;
+
+	pthread_mutex_lock(&pool.lock);
+	if (new_end > old_end)
+		ok = pagemap_set_range(old_end, new_end - old_end, chunk);
+	else if (new_end < old_end)
+		pagemap_set_range(new_end, old_end - new_end, NULL);
+	if (ok) {
+		pool.huge_bytes += size - chunk->size;
+		chunk->size = size;
+	}
+	pthread_mutex_unlock(&pool.lock);
+	if (!ok)
+		errno = ENOMEM;
+	return ok;
 }
 
 void buddy_huge_unregister(struct kz_chunk *chunk)
@@ -461,6 +491,7 @@ void buddy_huge_unregister(struct kz_chunk *chunk)
 	pagemap_set_range(chunk->base, chunk->size, NULL);
 	list_add(&chunk->link, &pool.spare_chunks);
 	pool.nr_huge--;
+	pool.huge_bytes -= chunk->size;
 	pthread_mutex_unlock(&pool.lock);
 }
 
@@ -573,6 +604,9 @@ void buddy_stats(struct kz_pool_stats *st)
 		st->free_blocks[order] = pool.free_area[order].nr_free;
 	st->chunks = pool.nr_chunks;
 	st->huge_mappings = pool.nr_huge;
+	st->huge_bytes = pool.huge_bytes;
+	st->pages_large = pool.pages_by_kind[KIND_LARGE];
+	st->pages_slab = pool.pages_by_kind[KIND_SLAB];
 	st->pages_mapped = pool.nr_chunks * KZ_CHUNK_PAGES;
 	st->pages_in_use = pool.pages_in_use;
 	st->pages_resident = pool.pages_resident;

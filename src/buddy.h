@@ -25,11 +25,14 @@ void buddy_init(void);
 
 /*
  * @nr_pages (1 to KZ_CHUNK_PAGES) zeroed pages at the start of a block of
- * order kz_get_order(nr_pages * KZ_PAGE_SIZE), so aligned to that block;
- * the rest of the block stays in the pool (the kernel's alloc_pages_exact).
- * The head's descriptor, or NULL with errno ENOMEM.
+ * order max(kz_get_order(nr_pages * KZ_PAGE_SIZE), @align_order), so
+ * aligned to that block; the rest of the block stays in the pool (the
+ * kernel's alloc_pages_exact). The head's descriptor, or NULL with ENOMEM.
  */
-struct kz_page *buddy_alloc(size_t nr_pages, enum page_kind kind);
+struct kz_page *buddy_alloc(size_t nr_pages, unsigned align_order, enum page_kind kind);
+
+/* Resize a registered huge mapping's page-map range (it shrank or grew in place). */
+bool buddy_huge_resize(struct kz_chunk *chunk, size_t size);
 
 /*
  * Give back the block headed by @page, if it is an allocated @kind block of

@@ -1,42 +1,84 @@
 /*
- * init.c - process start-up and exit.
+ * init.c - process start-up, fork and exit.
  *
- * Owns kz_ready. Start-up runs once under pthread_once (no allocation, so a
- * first call from any constructor is safe); at exit the destructor prints
- * the statistics report if KZMALLOC_STATS asks for it, and Debug builds
- * check the pool's invariants one last time.
+ * Owns kz_ready. Start-up runs once, on the first call into kzmalloc or
+ * from the constructor, whichever comes first; it allocates nothing, and
+ * kz_ready is set before the two calls that may (pthread_atfork, the
+ * thread-cache key), so a nested allocation from them finds a working
+ * heap. Other threads that arrive meanwhile wait for kz_ready.
+ *
+ * fork: every lock is taken in the global order before, and released (in
+ * the parent) or re-initialised (in the child) after:
+ *   kmalloc caches (class order) -> huge_lock -> pool.purge_lock -> pool.lock
+ * At exit the destructor prints the report if KZMALLOC_STATS asks for it;
+ * Debug builds check the pool's invariants one last time.
  */
 #include "init.h"
 
+#include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include "buddy.h"
 #include "kzmalloc.h"
+#include "large.h"
 #include "options.h"
 #include "purge.h"
+#include "slab.h"
+#include "tcache.h"
 
 atomic_bool kz_ready;
+static atomic_int kz_started;
 
-static pthread_once_t kz_once = PTHREAD_ONCE_INIT;
+/*
+ * Where the exit report goes: a private copy of stderr, taken at start-up,
+ * because programs such as coreutils close stderr in their own exit
+ * handlers, which run before library destructors. Placed high and
+ * close-on-exec, out of the program's way.
+ */
+static int stats_fd = -1;
+
+static void fork_prepare(void)
+{
+	slab_fork_prepare();
+	huge_fork_prepare();
+	buddy_fork_prepare();
+}
+
+static void fork_parent(void)
+{
+	buddy_fork_parent();
+	huge_fork_parent();
+	slab_fork_parent();
+}
 
 static void fork_child(void)
 {
 	buddy_fork_child();
+	huge_fork_child();
+	slab_fork_child();
 	purge_fork_child();
-}
-
-static void kz_init_once(void)
-{
-	options_init();
-	buddy_init();
-	pthread_atfork(buddy_fork_prepare, buddy_fork_parent, fork_child);
-	atomic_store_explicit(&kz_ready, true, memory_order_release);
 }
 
 void kz_init_slow(void)
 {
-	pthread_once(&kz_once, kz_init_once);
+	int expected = 0;
+
+	if (!atomic_compare_exchange_strong(&kz_started, &expected, 1)) {
+		while (!atomic_load_explicit(&kz_ready, memory_order_acquire))
+			sched_yield();
+		return;
+	}
+	options_init();
+	if (kz_opt.stats)
+		stats_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 512);
+	buddy_init(); /* the pool's shrinker first: the ones above feed it */
+	huge_init();
+	slab_init();
+	atomic_store_explicit(&kz_ready, true, memory_order_release);
+	tcache_init();
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
 __attribute__((constructor)) static void kz_constructor(void)
@@ -51,5 +93,5 @@ __attribute__((destructor)) static void kz_destructor(void)
 	if (kz_debug)
 		buddy_verify();
 	if (kz_opt.stats)
-		kz_stats_print(STDERR_FILENO);
+		kz_stats_print(stats_fd >= 0 ? stats_fd : STDERR_FILENO);
 }

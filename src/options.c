@@ -16,18 +16,20 @@
 extern char **environ;
 
 struct kz_options kz_opt = {
+	.init = KZ_INIT_FREE,
 	.stats = false,
 	.purge_delay_ms = 1000,
 	.purge_thread = true,
 };
 
-enum opt_kind { OPT_BOOL, OPT_MS };
+enum opt_kind { OPT_BOOL, OPT_MS, OPT_INIT };
 
 static const struct opt_desc {
 	const char *name;
 	enum opt_kind kind;
 	void *value;
 } opt_table[] = {
+	{"INIT", OPT_INIT, &kz_opt.init},
 	{"STATS", OPT_BOOL, &kz_opt.stats},
 	{"PURGE_DELAY", OPT_MS, &kz_opt.purge_delay_ms},
 	{"PURGE_THREAD", OPT_BOOL, &kz_opt.purge_thread},
@@ -65,6 +67,20 @@ static bool parse_ms(const char *s, uint32_t *out)
 	return true;
 }
 
+static bool parse_init(const char *s, enum kz_init_mode *out)
+{
+	static const char *const modes[] = {
+		[KZ_INIT_FREE] = "free", [KZ_INIT_ALLOC] = "alloc", [KZ_INIT_NONE] = "none"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
+		if (!strcmp(s, modes[i])) {
+			*out = (enum kz_init_mode) i;
+			return true;
+		}
+	}
+	return false;
+}
+
 static void option_set(const char *setting)
 {
 	const char *name = setting + strlen("KZMALLOC_");
@@ -77,14 +93,20 @@ static void option_set(const char *setting)
 
 		if (strlen(o->name) != len || memcmp(o->name, name, len))
 			continue;
+		static const char *const want[] = {
+			[OPT_BOOL] = " (want 0 or 1; ignored)",
+			[OPT_MS] = " (want milliseconds; ignored)",
+			[OPT_INIT] = " (want free, alloc or none; ignored)",
+		};
+
 		if (o->kind == OPT_BOOL)
 			ok = eq && parse_bool(eq + 1, o->value);
-		else
+		else if (o->kind == OPT_MS)
 			ok = eq && parse_ms(eq + 1, o->value);
+		else
+			ok = eq && parse_init(eq + 1, o->value);
 		if (!ok)
-			kz_warn("malformed setting ", setting,
-				o->kind == OPT_BOOL ? " (want 0 or 1; ignored)"
-						    : " (want milliseconds; ignored)");
+			kz_warn("malformed setting ", setting, want[o->kind]);
 		return;
 	}
 	kz_warn("unknown setting ", setting, " (ignored)");

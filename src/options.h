@@ -7,7 +7,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* When objects are cleared (KZMALLOC_INIT). */
+enum kz_init_mode {
+	KZ_INIT_FREE,  /* at free: freed memory holds no old data; malloc returns zeroes */
+	KZ_INIT_ALLOC, /* at allocation: malloc returns zeroes */
+	KZ_INIT_NONE,  /* only pages from the pool are zero; calloc still clears */
+};
+
 struct kz_options {
+	enum kz_init_mode init;	 /* KZMALLOC_INIT: free, alloc or none */
 	bool stats;		 /* KZMALLOC_STATS: print the report at exit */
 	uint32_t purge_delay_ms; /* KZMALLOC_PURGE_DELAY: how long free pages stay before purge */
 	bool purge_thread;	 /* KZMALLOC_PURGE_THREAD: purge in the background when idle */

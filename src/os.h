@@ -6,6 +6,7 @@
 #ifndef KZ_OS_H
 #define KZ_OS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +17,12 @@
 void *os_map_aligned(size_t size, size_t align);
 
 void os_unmap(void *addr, size_t size);
+
+/* Grow or shrink a mapping where it is; false if the address space after it is taken. */
+bool os_remap_inplace(void *addr, size_t old_size, size_t new_size);
+
+/* Move a mapping's pages (no copy) onto @new_addr, a mapping of @new_size that it replaces. */
+bool os_remap_move(void *addr, size_t old_size, void *new_addr, size_t new_size);
 
 /* Give the pages back; they read as zero afterwards (MADV_DONTNEED). */
 void os_purge(void *addr, size_t size);

@@ -1,9 +1,9 @@
 /*
  * os_linux.c - the OS layer on Linux: mmap, munmap, madvise and the clock.
  *
- * Owns no state and takes no locks. Aligned mappings are made by mapping
- * size + align and trimming both ends, so no address hint games are needed
- * and nothing is left mapped beyond what was asked for.
+ * Owns no state and takes no locks. mremap moves huge mappings without copying. Aligned mappings
+ * are made by mapping size + align and trimming both ends, so no address hint games are needed and
+ * nothing is left mapped beyond what was asked for.
  */
 #include "os.h"
 
@@ -38,6 +38,17 @@ void *os_map_aligned(size_t size, size_t align)
 void os_unmap(void *addr, size_t size)
 {
 	munmap(addr, size);
+}
+
+bool os_remap_inplace(void *addr, size_t old_size, size_t new_size)
+{
+	return mremap(addr, old_size, new_size, 0) != MAP_FAILED;
+}
+
+bool os_remap_move(void *addr, size_t old_size, void *new_addr, size_t new_size)
+{
+	return mremap(addr, old_size, new_size, MREMAP_MAYMOVE | MREMAP_FIXED, new_addr) !=
+	       MAP_FAILED;
 }
 
 void os_purge(void *addr, size_t size)

@@ -32,7 +32,7 @@ void *kz_alloc_pages(unsigned order)
 		return NULL;
 	}
 	kz_init();
-	page = buddy_alloc((size_t) 1 << order, KIND_PAGES);
+	page = buddy_alloc((size_t) 1 << order, 0, KIND_PAGES);
 	return page ? page_address(page) : NULL;
 }
 

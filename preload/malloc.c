@@ -1,0 +1,172 @@
+/*
+ * preload/malloc.c - the libc names: what makes
+ * LD_PRELOAD=libkzmalloc.so run a program on kzmalloc.
+ *
+ * Only libkzmalloc.so has these (the static library keeps to the kz_
+ * names). Each is a tail call into the API layer's hidden functions, so it
+ * costs one jump and no PLT. Every name glibc's allocator answers to is
+ * here, the __libc_ aliases included, so no pointer from glibc's malloc can
+ * ever reach kzmalloc's free.
+ */
+#include <malloc.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+#include "kmalloc.h"
+#include "kzmalloc.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+/* Names glibc 2.36's headers do not declare. */
+void cfree(void *ptr);
+void free_sized(void *ptr, size_t size);
+void free_aligned_sized(void *ptr, size_t alignment, size_t size);
+void *__libc_malloc(size_t size);
+void __libc_free(void *ptr);
+void *__libc_calloc(size_t nmemb, size_t size);
+void *__libc_realloc(void *ptr, size_t size);
+void *__libc_memalign(size_t alignment, size_t size);
+void *__libc_valloc(size_t size);
+void *__libc_pvalloc(size_t size);
+int __posix_memalign(void **memptr, size_t alignment, size_t size);
+
+EXPORT void *malloc(size_t size)
+{
+	return kmalloc(size);
+}
+
+EXPORT void free(void *ptr)
+{
+	kfree(ptr);
+}
+
+EXPORT void *calloc(size_t nmemb, size_t size)
+{
+	return kcalloc(nmemb, size);
+}
+
+EXPORT void *realloc(void *ptr, size_t size)
+{
+	return krealloc(ptr, size);
+}
+
+EXPORT void *reallocarray(void *ptr, size_t nmemb, size_t size)
+{
+	return kreallocarray(ptr, nmemb, size);
+}
+
+EXPORT int posix_memalign(void **memptr, size_t alignment, size_t size)
+{
+	return kposix_memalign(memptr, alignment, size);
+}
+
+EXPORT void *aligned_alloc(size_t alignment, size_t size)
+{
+	return kaligned_alloc(alignment, size);
+}
+
+EXPORT void *memalign(size_t alignment, size_t size)
+{
+	return kmemalign(alignment, size);
+}
+
+EXPORT void *valloc(size_t size)
+{
+	return kvalloc(size);
+}
+
+EXPORT void *pvalloc(size_t size)
+{
+	return kpvalloc(size);
+}
+
+EXPORT size_t malloc_usable_size(void *ptr)
+{
+	return ksize(ptr);
+}
+
+EXPORT void cfree(void *ptr)
+{
+	kfree(ptr);
+}
+
+EXPORT void free_sized(void *ptr, size_t size)
+{
+	kfree_sized(ptr, size);
+}
+
+EXPORT void free_aligned_sized(void *ptr, size_t alignment, size_t size)
+{
+	kfree_aligned_sized(ptr, alignment, size);
+}
+
+EXPORT int malloc_trim(size_t pad)
+{
+	return kz_malloc_trim(pad);
+}
+
+EXPORT struct mallinfo2 mallinfo2(void)
+{
+	return kz_mallinfo2();
+}
+
+EXPORT struct mallinfo mallinfo(void)
+{
+	return kz_mallinfo();
+}
+
+EXPORT void malloc_stats(void)
+{
+	kz_malloc_stats();
+}
+
+EXPORT int malloc_info(int options, FILE *stream)
+{
+	return kz_malloc_info(options, stream);
+}
+
+EXPORT int mallopt(int param, int value)
+{
+	return kz_mallopt(param, value);
+}
+
+/* glibc's internal names, which some programs and libraries call directly. */
+EXPORT void *__libc_malloc(size_t size)
+{
+	return kmalloc(size);
+}
+
+EXPORT void __libc_free(void *ptr)
+{
+	kfree(ptr);
+}
+
+EXPORT void *__libc_calloc(size_t nmemb, size_t size)
+{
+	return kcalloc(nmemb, size);
+}
+
+EXPORT void *__libc_realloc(void *ptr, size_t size)
+{
+	return krealloc(ptr, size);
+}
+
+EXPORT void *__libc_memalign(size_t alignment, size_t size)
+{
+	return kmemalign(alignment, size);
+}
+
+EXPORT void *__libc_valloc(size_t size)
+{
+	return kvalloc(size);
+}
+
+EXPORT void *__libc_pvalloc(size_t size)
+{
+	return kpvalloc(size);
+}
+
+EXPORT int __posix_memalign(void **memptr, size_t alignment, size_t size)
+{
+	return kposix_memalign(memptr, alignment, size);
+}

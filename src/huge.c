@@ -1,0 +1,243 @@
+/*
+ * huge.c - objects above 4 MiB: direct mappings aligned to a chunk,
+ * registered in the page map through the pool, and resized with mremap
+ * (in place, or by moving the pages to a new aligned place, never copying).
+ *
+ * Freed mappings are kept for reuse (glibc's dynamic mmap threshold is why
+ * it runs repeated 5-25 MiB allocations an order of magnitude faster than
+ * allocators that unmap at once): a reused mapping is cleared by memset,
+ * which costs a fraction of faulting fresh pages in, and one much larger
+ * than the request gives its tail back. What stays unused past the purge
+ * delay is unmapped by the huge shrinker.
+ *
+ * A cached mapping's descriptor head is PG_HEAD | PG_FREE, so a free of it
+ * is a double free. Lock: huge_lock guards the cache list; it is taken
+ * before the pool's locks (huge_lock -> pool.lock), never the other way.
+ */
+#include "large.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "buddy.h"
+#include "options.h"
+#include "os.h"
+#include "purge.h"
+
+/* At most this many mappings, and this many bytes, wait for reuse. */
+#define HUGE_CACHE_MAX	     16
+#define HUGE_CACHE_MAX_BYTES ((size_t) 1 << 30)
+
+static struct {
+	pthread_mutex_t lock;
+	struct kz_list cached; /* freed mappings, newest first */
+	size_t nr_cached;
+	size_t bytes_cached;
+} huge = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static size_t huge_scan(bool all);
+static bool huge_pending(void);
+
+static const struct shrinker huge_shrinker = {.scan = huge_scan, .pending = huge_pending};
+
+void huge_init(void)
+{
+	list_init(&huge.cached);
+	purge_register(&huge_shrinker);
+}
+
+static size_t page_round(size_t size)
+{
+	return (size + KZ_PAGE_SIZE - 1) & ~(KZ_PAGE_SIZE - 1);
+}
+
+static void huge_unmap(struct kz_chunk *chunk)
+{
+	void *base = (void *) chunk->base;
+	size_t size = chunk->size;
+
+	buddy_huge_unregister(chunk);
+	os_unmap(base, size);
+}
+
+/* The smallest cached mapping that holds @len at @align. Lock held. */
+static struct kz_chunk *cache_take(size_t len, size_t align)
+{
+	struct kz_chunk *best = NULL;
+	struct kz_list *pos;
+
+	list_for_each(pos, &huge.cached)
+	{
+		struct kz_chunk *c = list_entry(pos, struct kz_chunk, link);
+
+		if (c->size >= len && IS_ALIGNED(c->base, align) && (!best || c->size < best->size))
+			best = c;
+	}
+	if (best) {
+		list_del(&best->link);
+		huge.nr_cached--;
+		huge.bytes_cached -= best->size;
+	}
+	return best;
+}
+
+/* Shrink a mapping to @len, giving the tail back (the pages and the page-map slots). */
+static void huge_trim(struct kz_chunk *chunk, size_t len)
+{
+	size_t old = chunk->size;
+
+	if (len < old && buddy_huge_resize(chunk, len))
+		os_unmap((char *) chunk->base + len, old - len);
+}
+
+void *huge_alloc(size_t size, size_t align)
+{
+	size_t len = page_round(size);
+	struct kz_chunk *chunk;
+	void *mem;
+
+	if (align < KZ_CHUNK_SIZE)
+		align = KZ_CHUNK_SIZE;
+	if (len < size || len + align < len) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	pthread_mutex_lock(&huge.lock);
+	chunk = cache_take(len, align);
+	pthread_mutex_unlock(&huge.lock);
+	if (chunk) {
+		if (chunk->size - len > len / 4)
+			huge_trim(chunk, len);
+		if (chunk->pages[0].state == PAGE_DIRTY)
+			memset((void *) chunk->base, 0, chunk->size);
+		chunk->pages[0].state = PAGE_CLEAN;
+		chunk->pages[0].flags = PG_HEAD;
+		return (void *) chunk->base;
+	}
+	mem = os_map_aligned(len, align);
+	if (!mem)
+		return NULL;
+	chunk = buddy_huge_register(mem, len);
+	if (!chunk) {
+		os_unmap(mem, len);
+		return NULL;
+	}
+	return mem;
+}
+
+void huge_free(struct kz_chunk *chunk)
+{
+	bool zero = kz_opt.init == KZ_INIT_FREE;
+
+	if (zero)
+		memset((void *) chunk->base, 0, chunk->size);
+	pthread_mutex_lock(&huge.lock);
+	if (kz_opt.purge_delay_ms == 0 || chunk->size > HUGE_CACHE_MAX_BYTES) {
+		pthread_mutex_unlock(&huge.lock);
+		huge_unmap(chunk);
+		return;
+	}
+	chunk->pages[0].flags = PG_HEAD | PG_FREE;
+	chunk->pages[0].state = zero ? PAGE_ZEROED : PAGE_DIRTY;
+	chunk->pages[0].free.stamp = os_now_ms();
+	list_add(&chunk->link, &huge.cached);
+	huge.nr_cached++;
+	huge.bytes_cached += chunk->size;
+	/* Over the limits: the oldest mappings go at once. */
+	while (huge.nr_cached > HUGE_CACHE_MAX || huge.bytes_cached > HUGE_CACHE_MAX_BYTES) {
+		struct kz_chunk *old = list_entry(huge.cached.prev, struct kz_chunk, link);
+
+		list_del(&old->link);
+		huge.nr_cached--;
+		huge.bytes_cached -= old->size;
+		pthread_mutex_unlock(&huge.lock);
+		huge_unmap(old);
+		pthread_mutex_lock(&huge.lock);
+	}
+	pthread_mutex_unlock(&huge.lock);
+	purge_after_free();
+}
+
+void *huge_resize(struct kz_chunk *chunk, size_t size)
+{
+	size_t len = page_round(size), old = chunk->size;
+	void *base = (void *) chunk->base, *dest;
+	struct kz_chunk *moved;
+
+	if (len < size)
+		return NULL;
+	if (len <= old) {
+		huge_trim(chunk, len);
+		return base;
+	}
+	/* Grow where it is if the address space after it is free... */
+	if (buddy_huge_resize(chunk, len)) {
+		if (os_remap_inplace(base, old, len))
+			return base;
+		buddy_huge_resize(chunk, old);
+	}
+	/* ...else move the pages to a new aligned mapping of the new size. */
+	dest = os_map_aligned(len, KZ_CHUNK_SIZE);
+	if (!dest)
+		return NULL;
+	moved = buddy_huge_register(dest, len);
+	if (!moved || !os_remap_move(base, old, dest, len)) {
+		if (moved)
+			buddy_huge_unregister(moved);
+		os_unmap(dest, len);
+		return NULL;
+	}
+	buddy_huge_unregister(chunk);
+	return dest;
+}
+
+/* Unmap what waited past the delay, or (@all) everything cached; bytes given back. */
+static size_t huge_scan(bool all)
+{
+	uint32_t now = os_now_ms();
+	size_t bytes = 0;
+
+	pthread_mutex_lock(&huge.lock);
+	while (!list_empty(&huge.cached)) {
+		struct kz_chunk *old = list_entry(huge.cached.prev, struct kz_chunk, link);
+
+		if (!all &&
+		    (int32_t) (now - old->pages[0].free.stamp) < (int32_t) kz_opt.purge_delay_ms)
+			break;
+		list_del(&old->link);
+		huge.nr_cached--;
+		huge.bytes_cached -= old->size;
+		bytes += old->size;
+		pthread_mutex_unlock(&huge.lock);
+		huge_unmap(old);
+		pthread_mutex_lock(&huge.lock);
+	}
+	pthread_mutex_unlock(&huge.lock);
+	return bytes;
+}
+
+static bool huge_pending(void)
+{
+	bool pending;
+
+	pthread_mutex_lock(&huge.lock);
+	pending = huge.nr_cached != 0;
+	pthread_mutex_unlock(&huge.lock);
+	return pending;
+}
+
+void huge_fork_prepare(void)
+{
+	pthread_mutex_lock(&huge.lock);
+}
+
+void huge_fork_parent(void)
+{
+	pthread_mutex_unlock(&huge.lock);
+}
+
+void huge_fork_child(void)
+{
+	pthread_mutex_init(&huge.lock, NULL);
+}

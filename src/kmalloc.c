@@ -1,0 +1,344 @@
+/*
+ * kmalloc.c - the malloc API layer: size dispatch, errno, realloc, the
+ * aligned variants, and the checks that turn heap misuse into a message.
+ *
+ * Requests up to 128 KiB go to the kmalloc caches through the thread cache,
+ * up to 4 MiB to page runs, above that to huge mappings. A pointer handed
+ * back is identified through the page map alone: chunk, page descriptor,
+ * compound head, its kind, and for a slab the object's slot and live byte.
+ *
+ * The fast paths (kmalloc and kfree of a class object) take no lock: the
+ * class from the size by arithmetic, a pop or push on the thread's bin, one
+ * live byte written; kfree adds the page-map walk and, in the default mode,
+ * the clearing of the object.
+ *
+ * Owns no state and no locks. free preserves errno.
+ */
+#include "kmalloc.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "buddy.h"
+#include "fatal.h"
+#include "init.h"
+#include "kzmalloc.h"
+#include "large.h"
+#include "options.h"
+#include "pagemap.h"
+#include "tcache.h"
+
+/* The alignment every allocation gets. */
+#define KZ_MIN_ALIGN 16
+
+static void *small_alloc(unsigned cls)
+{
+	void *p = tcache_alloc(cls);
+
+	if (unlikely(kz_opt.init == KZ_INIT_ALLOC) && p)
+		memset(p, 0, kz_class_size[cls]);
+	return p;
+}
+
+/* Anything that is not a class object of at most 16-byte alignment. */
+static void *alloc_slow(size_t size, size_t align)
+{
+	kz_init();
+	if (size > PTRDIFF_MAX) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (align <= KZ_PAGE_SIZE && size <= KZ_SMALL_MAX) {
+		/* A class whose size is a multiple of @align: every slot of its slabs is aligned.
+		 */
+		unsigned cls = size_to_class(size > align ? size : align);
+
+		while (cls < KZ_NR_CLASSES && kz_class_size[cls] % align)
+			cls++;
+		if (cls < KZ_NR_CLASSES)
+			return small_alloc(cls);
+	}
+	if (size <= KZ_CHUNK_SIZE && align <= KZ_CHUNK_SIZE)
+		return large_alloc(size, align);
+	return huge_alloc(size, align);
+}
+
+void *kmalloc(size_t size)
+{
+	if (likely(size <= KZ_SMALL_MAX))
+		return small_alloc(size_to_class(size));
+	return alloc_slow(size, KZ_MIN_ALIGN);
+}
+
+/* What a pointer handed back to us is. */
+struct object {
+	struct kz_page *head;
+	struct slab *slab; /* KIND_SLAB */
+	size_t slot;	   /* KIND_SLAB */
+	size_t usable;
+};
+
+/*
+ * Identify @ptr for @func (which frees it if @freeing), or stop the process with the one-line
+ * message: not ours, inside an object rather than at its start, already free, or a block of the
+ * page API. Never reads the memory @ptr points to.
+ */
+static void object_lookup(void *ptr, const char *func, bool freeing, struct object *obj)
+{
+	const char *freed = freeing ? "double free" : "pointer to freed memory";
+	struct kz_page *page = pagemap_page(ptr);
+	struct kz_page *head;
+
+	if (!page)
+		kz_fatal(func, "pointer not from kzmalloc", ptr);
+	head = compound_head(page);
+	obj->head = head;
+	if (head->flags != PG_HEAD)
+		kz_fatal(func, freed, ptr);
+	switch (head->kind) {
+	case KIND_SLAB:
+		obj->slab = head->owner;
+		obj->slot = slab_index(obj->slab, ptr);
+		obj->usable = kz_class_size[obj->slab->cls];
+		if (obj->slab->base + obj->slot * obj->usable != (char *) ptr ||
+		    obj->slot >= slab_objects(obj->slab->cls))
+			kz_fatal(func, "interior pointer", ptr);
+		if (obj->slab->live[obj->slot] != 1)
+			kz_fatal(func, freed, ptr);
+		return;
+	case KIND_LARGE:
+		if (page_address(head) != ptr)
+			kz_fatal(func, "interior pointer", ptr);
+		obj->usable = large_usable(head);
+		return;
+	case KIND_HUGE:
+		if (page_chunk(head)->base != (uintptr_t) ptr)
+			kz_fatal(func, "interior pointer", ptr);
+		obj->usable = page_chunk(head)->size;
+		return;
+	default:
+		kz_fatal(func, "pointer not from malloc", ptr);
+	}
+}
+
+static void object_free(void *ptr, const struct object *obj)
+{
+	int saved_errno = errno;
+
+	switch (obj->head->kind) {
+	case KIND_SLAB: {
+		unsigned cls = obj->slab->cls;
+
+		obj->slab->live[obj->slot] = 0;
+		if (kz_opt.init == KZ_INIT_FREE)
+			memset(ptr, 0, kz_class_size[cls]);
+		tcache_free(cls, ptr, &obj->slab->live[obj->slot]);
+		break;
+	}
+	case KIND_LARGE:
+		large_free(obj->head);
+		break;
+	default:
+		huge_free(page_chunk(obj->head));
+		break;
+	}
+	errno = saved_errno;
+}
+
+static void free_slow(void *ptr, const char *func)
+{
+	struct object obj;
+
+	if (!ptr)
+		return;
+	object_lookup(ptr, func, true, &obj);
+	object_free(ptr, &obj);
+}
+
+void kfree(void *ptr)
+{
+	struct kz_page *page = pagemap_page(ptr);
+
+	if (likely(page)) {
+		struct slab *slab;
+		unsigned cls;
+		size_t slot;
+
+		page = compound_head(page);
+		if (unlikely(page->flags != PG_HEAD || page->kind != KIND_SLAB))
+			goto slow;
+		slab = page->owner;
+		cls = slab->cls;
+		slot = slab_index(slab, ptr);
+		if (unlikely(slab->base + slot * kz_class_size[cls] != (char *) ptr ||
+			     slab->live[slot] != 1))
+			goto slow;
+		slab->live[slot] = 0;
+		if (likely(kz_opt.init == KZ_INIT_FREE))
+			memset(ptr, 0, kz_class_size[cls]);
+		tcache_free(cls, ptr, &slab->live[slot]);
+		return;
+	}
+slow:
+	free_slow(ptr, "free");
+}
+
+void kfree_sized(void *ptr, size_t size)
+{
+	(void) size;
+	kfree(ptr);
+}
+
+void kfree_aligned_sized(void *ptr, size_t alignment, size_t size)
+{
+	(void) alignment;
+	(void) size;
+	kfree(ptr);
+}
+
+void *kcalloc(size_t nmemb, size_t size)
+{
+	size_t total;
+	void *p;
+
+	if (__builtin_mul_overflow(nmemb, size, &total)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	p = kmalloc(total);
+	/* Class objects are zero already unless KZMALLOC_INIT=none; pages always are. */
+	if (p && kz_opt.init == KZ_INIT_NONE && total <= KZ_SMALL_MAX)
+		memset(p, 0, total);
+	return p;
+}
+
+void *krealloc(void *ptr, size_t size)
+{
+	struct object obj;
+	void *fresh;
+
+	if (!ptr)
+		return kmalloc(size);
+	if (size == 0) {
+		free_slow(ptr, "realloc");
+		return NULL;
+	}
+	object_lookup(ptr, "realloc", false, &obj);
+	if (size > PTRDIFF_MAX) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	/* Stay where it is when the request still fits the same class or run. */
+	if (obj.head->kind == KIND_SLAB && size <= KZ_SMALL_MAX &&
+	    size_to_class(size) == obj.slab->cls)
+		return ptr;
+	if (obj.head->kind == KIND_LARGE && size > KZ_SMALL_MAX &&
+	    (size + KZ_PAGE_SIZE - 1) >> KZ_PAGE_SHIFT == obj.head->nr_pages)
+		return ptr;
+	if (obj.head->kind == KIND_HUGE && size > KZ_CHUNK_SIZE)
+		if ((fresh = huge_resize(page_chunk(obj.head), size)))
+			return fresh;
+	fresh = kmalloc(size);
+	if (!fresh)
+		return NULL;
+	memcpy(fresh, ptr, size < obj.usable ? size : obj.usable);
+	object_free(ptr, &obj);
+	return fresh;
+}
+
+void *kreallocarray(void *ptr, size_t nmemb, size_t size)
+{
+	size_t total;
+
+	if (__builtin_mul_overflow(nmemb, size, &total)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return krealloc(ptr, total);
+}
+
+static bool is_power_of_2(size_t x)
+{
+	return x && !(x & (x - 1));
+}
+
+/* memalign rounds a bad alignment up to a power of two, as glibc does. */
+void *kmemalign(size_t alignment, size_t size)
+{
+	if (alignment <= KZ_MIN_ALIGN)
+		return kmalloc(size);
+	if (alignment > SIZE_MAX / 2 + 1) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!is_power_of_2(alignment))
+		alignment = (size_t) 1 << (64 - __builtin_clzl(alignment));
+	return alloc_slow(size, alignment);
+}
+
+void *kaligned_alloc(size_t alignment, size_t size)
+{
+	return kmemalign(alignment, size);
+}
+
+int kposix_memalign(void **memptr, size_t alignment, size_t size)
+{
+	int saved_errno = errno;
+	void *p;
+
+	if (!is_power_of_2(alignment) || alignment % sizeof(void *))
+		return EINVAL;
+	p = kmemalign(alignment, size);
+	if (!p) {
+		int err = errno;
+
+		errno = saved_errno;
+		return err;
+	}
+	*memptr = p;
+	return 0;
+}
+
+void *kvalloc(size_t size)
+{
+	return kmemalign(KZ_PAGE_SIZE, size);
+}
+
+void *kpvalloc(size_t size)
+{
+	size_t rounded = (size + KZ_PAGE_SIZE - 1) & ~(KZ_PAGE_SIZE - 1);
+
+	if (rounded < size) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return kmemalign(KZ_PAGE_SIZE, rounded ? rounded : KZ_PAGE_SIZE);
+}
+
+size_t ksize(void *ptr)
+{
+	struct object obj;
+
+	if (!ptr)
+		return 0;
+	object_lookup(ptr, "malloc_usable_size", false, &obj);
+	return obj.usable;
+}
+
+/* The kz_ names of the API are these functions. */
+#define KZ_ALIAS(name, impl)                                                                       \
+	__typeof(impl) name __attribute__((alias(#impl), visibility("default")))
+KZ_ALIAS(kz_malloc, kmalloc);
+KZ_ALIAS(kz_calloc, kcalloc);
+KZ_ALIAS(kz_realloc, krealloc);
+KZ_ALIAS(kz_reallocarray, kreallocarray);
+KZ_ALIAS(kz_free, kfree);
+KZ_ALIAS(kz_free_sized, kfree_sized);
+KZ_ALIAS(kz_free_aligned_sized, kfree_aligned_sized);
+KZ_ALIAS(kz_posix_memalign, kposix_memalign);
+KZ_ALIAS(kz_aligned_alloc, kaligned_alloc);
+KZ_ALIAS(kz_memalign, kmemalign);
+KZ_ALIAS(kz_valloc, kvalloc);
+KZ_ALIAS(kz_pvalloc, kpvalloc);
+KZ_ALIAS(kz_malloc_usable_size, ksize);

@@ -1,0 +1,26 @@
+/*
+ * kmalloc.h - the malloc API layer: size dispatch, errno, realloc, the
+ * aligned variants. Hidden names (the kernel's: kmalloc, kfree, krealloc,
+ * ksize); libkzmalloc exports them as kz_malloc ... and, from preload/,
+ * under the libc names.
+ */
+#ifndef KZ_KMALLOC_H
+#define KZ_KMALLOC_H
+
+#include <stddef.h>
+
+void *kmalloc(size_t size);
+void *kcalloc(size_t nmemb, size_t size);
+void *krealloc(void *ptr, size_t size);
+void *kreallocarray(void *ptr, size_t nmemb, size_t size);
+void kfree(void *ptr);
+void kfree_sized(void *ptr, size_t size);
+void kfree_aligned_sized(void *ptr, size_t alignment, size_t size);
+int kposix_memalign(void **memptr, size_t alignment, size_t size);
+void *kaligned_alloc(size_t alignment, size_t size);
+void *kmemalign(size_t alignment, size_t size);
+void *kvalloc(size_t size);
+void *kpvalloc(size_t size);
+size_t ksize(void *ptr);
+
+#endif /* KZ_KMALLOC_H */

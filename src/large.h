@@ -1,0 +1,40 @@
+/*
+ * large.h - objects above the largest class: runs of pages from the pool up
+ * to 4 MiB (the unused tail of the rounded-up block stays in the pool), and
+ * direct mappings above that (huge, the kernel's vmalloc), kept a while
+ * after free for reuse.
+ */
+#ifndef KZ_LARGE_H
+#define KZ_LARGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "page.h"
+
+/* @size bytes aligned to @align (a power of two up to KZ_CHUNK_SIZE); NULL + ENOMEM. */
+void *large_alloc(size_t size, size_t align);
+void large_free(struct kz_page *head);
+
+static inline size_t large_usable(const struct kz_page *head)
+{
+	return (size_t) head->nr_pages << KZ_PAGE_SHIFT;
+}
+
+void huge_init(void);
+/* @size bytes aligned to @align (any power of two); NULL + ENOMEM. */
+void *huge_alloc(size_t size, size_t align);
+void huge_free(struct kz_chunk *chunk);
+/* Resize in place or by moving the pages (no copy); the new address, or NULL if neither works. */
+void *huge_resize(struct kz_chunk *chunk, size_t size);
+/* A freed mapping waiting for reuse: a free of it is a double free. */
+static inline bool huge_is_cached(const struct kz_chunk *chunk)
+{
+	return chunk->pages[0].flags != PG_HEAD;
+}
+
+void huge_fork_prepare(void);
+void huge_fork_parent(void);
+void huge_fork_child(void);
+
+#endif /* KZ_LARGE_H */

@@ -1,0 +1,268 @@
+/*
+ * slab.c - the kmalloc caches (the kernel's SLUB, with out-of-band free
+ * slots, behind per-thread caches).
+ *
+ * Owns one struct kmem_cache per class and every struct slab. A slab is a
+ * run of 2^order pages from the pool, KIND_SLAB, whose head descriptor's
+ * owner points to its struct slab; struct slabs live in the metadata arena,
+ * out of reach of an overflowing object, and are recycled per class.
+ *
+ * Invariants (cache lock):
+ *   - a slab is on the partial list iff nr_free > 0; nr_free == popcount(free_map);
+ *   - a slot is set in free_map only if its live byte is 0;
+ *   - cache->nr_free is the sum of its slabs' nr_free;
+ *   - at most one wholly free slab per cache stays (the spare against thrash).
+ *
+ * Locks: one mutex per cache, taken in class order by fork only. Under it
+ * the pool may be called to allocate (cache lock -> pool locks), never to
+ * free: slabs left empty are released after the lock is dropped, since a
+ * free may run a purge or start the purger thread.
+ */
+#include "slab.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "buddy.h"
+#include "meta.h"
+#include "options.h"
+#include "pagemap.h"
+
+struct kmem_cache {
+	pthread_mutex_t lock;
+	struct kz_list partial;	    /* slabs with free slots, fullest first; empty ones last */
+	struct kz_list spare_slabs; /* struct slabs to reuse */
+	size_t nr_slabs;
+	size_t nr_free; /* free slots in all slabs */
+	size_t nr_empty;
+	uint16_t objects; /* per slab */
+	uint16_t pages;	  /* per slab */
+	uint16_t meta_size;
+} __attribute__((aligned(64)));
+
+#define KZ_CLASS_ORDER_ITEM(size, order, cap) (order),
+static const uint8_t class_order[KZ_NR_CLASSES] = {KZ_SIZE_CLASSES(KZ_CLASS_ORDER_ITEM)};
+
+static struct kmem_cache kmalloc_caches[KZ_NR_CLASSES];
+
+void slab_init(void)
+{
+	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++) {
+		struct kmem_cache *cache = &kmalloc_caches[cls];
+
+		pthread_mutex_init(&cache->lock, NULL);
+		list_init(&cache->partial);
+		list_init(&cache->spare_slabs);
+		cache->pages = (uint16_t) (1u << class_order[cls]);
+		cache->objects =
+			(uint16_t) ((KZ_PAGE_SIZE << class_order[cls]) / kz_class_size[cls]);
+		cache->meta_size = (uint16_t) ALIGN_DOWN(
+			offsetof(struct slab, live) + cache->objects + 15, 16);
+	}
+}
+
+/* A struct slab for class @cls: a recycled one, or a new one from the arena. Cache lock held. */
+static struct slab *slab_struct_get(struct kmem_cache *cache)
+{
+	struct slab *slab;
+
+	if (list_empty(&cache->spare_slabs))
+		return meta_alloc(cache->meta_size, 16);
+	slab = list_entry(cache->spare_slabs.next, struct slab, lru);
+	list_del(&slab->lru);
+	return slab;
+}
+
+/* Carve a new slab: every slot free, none live. Cache lock held; dropped around the pool. */
+static struct slab *slab_new(struct kmem_cache *cache, unsigned cls)
+{
+	struct kz_page *page;
+	struct slab *slab;
+
+	pthread_mutex_unlock(&cache->lock);
+	page = buddy_alloc(cache->pages, 0, KIND_SLAB);
+	pthread_mutex_lock(&cache->lock);
+	if (!page)
+		return NULL;
+	slab = slab_struct_get(cache);
+	if (!slab) {
+		pthread_mutex_unlock(&cache->lock);
+		buddy_free(page, cache->pages, KIND_SLAB, true);
+		pthread_mutex_lock(&cache->lock);
+		errno = ENOMEM;
+		return NULL;
+	}
+	memset(slab, 0, cache->meta_size);
+	slab->base = page_address(page);
+	slab->page = page;
+	slab->cls = (uint8_t) cls;
+	slab->nr_free = cache->objects;
+	for (unsigned i = 0; i < cache->objects; i++)
+		slab->free_map[i / 64] |= (uint64_t) 1 << (i % 64);
+	page->owner = slab;
+	list_add_tail(&slab->lru, &cache->partial);
+	cache->nr_slabs++;
+	cache->nr_free += cache->objects;
+	cache->nr_empty++;
+	return slab;
+}
+
+size_t slab_refill(unsigned cls, struct tcache_entry *out, size_t want)
+{
+	struct kmem_cache *cache = &kmalloc_caches[cls];
+	size_t size = kz_class_size[cls], got = 0;
+
+	pthread_mutex_lock(&cache->lock);
+	while (got < want) {
+		struct slab *slab;
+
+		if (list_empty(&cache->partial) && !slab_new(cache, cls))
+			break;
+		slab = list_entry(cache->partial.next, struct slab, lru);
+		if (slab->nr_free == cache->objects)
+			cache->nr_empty--;
+		for (unsigned w = 0; w < KZ_SLAB_MAX_OBJECTS / 64 && got < want; w++) {
+			while (slab->free_map[w] && got < want) {
+				unsigned i = w * 64 + (unsigned) __builtin_ctzll(slab->free_map[w]);
+
+				slab->free_map[w] &= slab->free_map[w] - 1;
+				out[got].obj = slab->base + (size_t) i * size;
+				out[got].live = &slab->live[i];
+				got++;
+				slab->nr_free--;
+				cache->nr_free--;
+			}
+		}
+		if (!slab->nr_free)
+			list_del(&slab->lru);
+	}
+	pthread_mutex_unlock(&cache->lock);
+	return got;
+}
+
+static void slab_release(struct kmem_cache *cache, struct kz_list *empty);
+
+/* The slab of a cached object: its live byte lies in the slab's live array. */
+static struct slab *entry_slab(const struct tcache_entry *e)
+{
+	struct kz_page *page = compound_head(pagemap_page(e->obj));
+
+	return page->owner;
+}
+
+void slab_flush(unsigned cls, const struct tcache_entry *in, size_t n)
+{
+	struct kmem_cache *cache = &kmalloc_caches[cls];
+	struct kz_list empty;
+
+	list_init(&empty);
+	pthread_mutex_lock(&cache->lock);
+	for (size_t k = 0; k < n; k++) {
+		struct slab *slab = entry_slab(&in[k]);
+		size_t i = (size_t) (in[k].live - slab->live);
+
+		kz_assert(slab->cls == cls && !*in[k].live);
+		kz_assert(!(slab->free_map[i / 64] & ((uint64_t) 1 << (i % 64))));
+		slab->free_map[i / 64] |= (uint64_t) 1 << (i % 64);
+		cache->nr_free++;
+		if (slab->nr_free++ == 0)
+			list_add(&slab->lru, &cache->partial);
+		if (slab->nr_free < cache->objects)
+			continue;
+		/* Wholly free: keep one as the cache's spare, at the back; release the rest. */
+		list_del(&slab->lru);
+		if (cache->nr_empty == 0) {
+			list_add_tail(&slab->lru, &cache->partial);
+			cache->nr_empty++;
+		} else {
+			list_add(&slab->lru, &empty);
+			cache->nr_slabs--;
+			cache->nr_free -= cache->objects;
+		}
+	}
+	pthread_mutex_unlock(&cache->lock);
+	slab_release(cache, &empty);
+}
+
+/* Give wholly free slabs back to the pool (zeroed if every object was cleared on free). */
+static void slab_release(struct kmem_cache *cache, struct kz_list *empty)
+{
+	struct kz_list *pos;
+
+	if (list_empty(empty))
+		return;
+	list_for_each(pos, empty)
+	{
+		struct slab *slab = list_entry(pos, struct slab, lru);
+
+		buddy_free(slab->page, cache->pages, KIND_SLAB, kz_opt.init == KZ_INIT_FREE);
+	}
+	pthread_mutex_lock(&cache->lock);
+	while (!list_empty(empty)) {
+		struct kz_list *first = empty->next;
+
+		list_del(first);
+		list_add(first, &cache->spare_slabs);
+	}
+	pthread_mutex_unlock(&cache->lock);
+}
+
+void slab_shrink(void)
+{
+	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++) {
+		struct kmem_cache *cache = &kmalloc_caches[cls];
+		struct kz_list empty, *pos, *next;
+
+		list_init(&empty);
+		pthread_mutex_lock(&cache->lock);
+		for (pos = cache->partial.next; pos != &cache->partial; pos = next) {
+			struct slab *slab = list_entry(pos, struct slab, lru);
+
+			next = pos->next;
+			if (slab->nr_free < cache->objects)
+				continue;
+			list_del(pos);
+			list_add(pos, &empty);
+			cache->nr_slabs--;
+			cache->nr_free -= cache->objects;
+			cache->nr_empty--;
+		}
+		pthread_mutex_unlock(&cache->lock);
+		slab_release(cache, &empty);
+	}
+}
+
+void slab_info(unsigned cls, struct slab_info *info)
+{
+	struct kmem_cache *cache = &kmalloc_caches[cls];
+
+	pthread_mutex_lock(&cache->lock);
+	info->num_slabs = cache->nr_slabs;
+	info->num_objs = cache->nr_slabs * cache->objects;
+	info->active_objs = info->num_objs - cache->nr_free;
+	pthread_mutex_unlock(&cache->lock);
+}
+
+unsigned slab_objects(unsigned cls)
+{
+	return kmalloc_caches[cls].objects;
+}
+
+void slab_fork_prepare(void)
+{
+	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++)
+		pthread_mutex_lock(&kmalloc_caches[cls].lock);
+}
+
+void slab_fork_parent(void)
+{
+	for (unsigned cls = KZ_NR_CLASSES; cls-- > 0;)
+		pthread_mutex_unlock(&kmalloc_caches[cls].lock);
+}
+
+void slab_fork_child(void)
+{
+	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++)
+		pthread_mutex_init(&kmalloc_caches[cls].lock, NULL);
+}

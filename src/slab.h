@@ -1,0 +1,75 @@
+/*
+ * slab.h - the kmalloc caches: one per size class, each a set of slabs
+ * (page blocks from the pool carved into equal objects), feeding the
+ * thread caches in batches.
+ *
+ * Free slots are tracked out of band, never in the objects: a slab's
+ * free_map says which slots the slab can hand out, and its live bytes say
+ * which objects the program holds. An object in a thread cache is in
+ * neither: it is not live, and not free in the slab either.
+ */
+#ifndef KZ_SLAB_H
+#define KZ_SLAB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "page.h"
+#include "size_class.h"
+
+struct slab {
+	struct kz_list lru; /* in the cache's partial list while it has free slots */
+	char *base;	    /* the first object: the block's first byte */
+	struct kz_page *page;
+	uint16_t nr_free; /* slots set in free_map */
+	uint8_t cls;
+	uint64_t free_map[KZ_SLAB_MAX_OBJECTS / 64]; /* cache lock */
+	/*
+	 * One byte per slot, 1 while the program holds the object. Bytes are
+	 * separate memory locations, so threads that free different objects of
+	 * one slab need no atomics; a free of an object that is not live is a
+	 * double free (or a pointer never handed out).
+	 */
+	uint8_t live[];
+};
+
+/* An object on its way between a slab and a thread cache, with its live byte. */
+struct tcache_entry {
+	void *obj;
+	uint8_t *live;
+};
+
+void slab_init(void);
+
+/* Up to @want objects of class @cls into @out; how many (0: no memory, errno ENOMEM). */
+size_t slab_refill(unsigned cls, struct tcache_entry *out, size_t want);
+
+/* Give @n objects of class @cls back to their slabs; slabs left empty go back to the pool. */
+void slab_flush(unsigned cls, const struct tcache_entry *in, size_t n);
+
+/* Give the empty slabs each cache keeps for reuse back to the pool. */
+void slab_shrink(void);
+
+/* The slab that owns an object's page, and the object's slot: exact for slot starts. */
+static inline size_t slab_index(const struct slab *slab, const void *obj)
+{
+	return (size_t) (((uint64_t) ((const char *) obj - slab->base) *
+			  kz_class_recip[slab->cls]) >>
+			 32);
+}
+
+/* slabinfo: per class. */
+struct slab_info {
+	size_t active_objs; /* held by the program or cached by threads */
+	size_t num_objs;
+	size_t num_slabs;
+};
+
+void slab_info(unsigned cls, struct slab_info *info);
+unsigned slab_objects(unsigned cls);
+
+void slab_fork_prepare(void);
+void slab_fork_parent(void);
+void slab_fork_child(void);
+
+#endif /* KZ_SLAB_H */
