@@ -132,7 +132,7 @@ static void object_free(void *ptr, const struct object *obj)
 
 		obj->slab->live[obj->slot] = 0;
 		if (kz_opt.init == KZ_INIT_FREE)
-			memset(ptr, 0, kz_class_size[cls]);
+			object_clear(ptr, kz_class_size[cls]);
 		tcache_free(cls, ptr, &obj->slab->live[obj->slot]);
 		break;
 	}
@@ -146,7 +146,8 @@ static void object_free(void *ptr, const struct object *obj)
 	errno = saved_errno;
 }
 
-static void free_slow(void *ptr, const char *func)
+/* Out of line, so that kfree's fast path needs no stack frame. */
+__attribute__((noinline)) static void free_slow(void *ptr, const char *func)
 {
 	struct object obj;
 
@@ -156,28 +157,37 @@ static void free_slow(void *ptr, const char *func)
 	object_free(ptr, &obj);
 }
 
+/*
+ * The fast path: the page map, the compound head, the slot (a multiply, and
+ * one more to check that ptr is a slot's start), the live byte, a push on
+ * the thread's bin; the object is cleared last, so that clearing is a tail
+ * call and nothing needs saving around it.
+ */
 void kfree(void *ptr)
 {
 	struct kz_page *page = pagemap_page(ptr);
 
 	if (likely(page)) {
+		struct tcache *tc = tcache_self;
+		struct tcache_bin *bin;
 		struct slab *slab;
-		unsigned cls;
 		size_t slot;
 
 		page = compound_head(page);
 		if (unlikely(page->flags != PG_HEAD || page->kind != KIND_SLAB))
 			goto slow;
 		slab = page->owner;
-		cls = slab->cls;
 		slot = slab_index(slab, ptr);
-		if (unlikely(slab->base + slot * kz_class_size[cls] != (char *) ptr ||
-			     slab->live[slot] != 1))
+		if (unlikely(slab->base + slot * slab->size != (char *) ptr ||
+			     slab->live[slot] != 1 || !tc))
+			goto slow;
+		bin = &tc->bins[slab->cls];
+		if (unlikely(bin->n >= bin->cap))
 			goto slow;
 		slab->live[slot] = 0;
+		bin->slots[bin->n++] = (struct tcache_entry){ptr, &slab->live[slot]};
 		if (likely(kz_opt.init == KZ_INIT_FREE))
-			memset(ptr, 0, kz_class_size[cls]);
-		tcache_free(cls, ptr, &slab->live[slot]);
+			object_clear(ptr, slab->size);
 		return;
 	}
 slow:

@@ -97,6 +97,8 @@ static struct slab *slab_new(struct kmem_cache *cache, unsigned cls)
 	slab->base = page_address(page);
 	slab->page = page;
 	slab->cls = (uint8_t) cls;
+	slab->size = kz_class_size[cls];
+	slab->recip = kz_class_recip[cls];
 	slab->nr_free = cache->objects;
 	for (unsigned i = 0; i < cache->objects; i++)
 		slab->free_map[i / 64] |= (uint64_t) 1 << (i % 64);

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "page.h"
 #include "size_class.h"
@@ -21,6 +22,8 @@ struct slab {
 	struct kz_list lru; /* in the cache's partial list while it has free slots */
 	char *base;	    /* the first object: the block's first byte */
 	struct kz_page *page;
+	uint32_t size;	  /* the class's object size */
+	uint32_t recip;	  /* ceil(2^32 / size): slab_index divides by multiplying */
 	uint16_t nr_free; /* slots set in free_map */
 	uint8_t cls;
 	uint64_t free_map[KZ_SLAB_MAX_OBJECTS / 64]; /* cache lock */
@@ -50,12 +53,48 @@ void slab_flush(unsigned cls, const struct tcache_entry *in, size_t n);
 /* Give the empty slabs each cache keeps for reuse back to the pool. */
 void slab_shrink(void);
 
-/* The slab that owns an object's page, and the object's slot: exact for slot starts. */
+/* An object's slot in its slab: exact for slot starts, so a multiply checks the pointer. */
 static inline size_t slab_index(const struct slab *slab, const void *obj)
 {
-	return (size_t) (((uint64_t) ((const char *) obj - slab->base) *
-			  kz_class_recip[slab->cls]) >>
-			 32);
+	return (size_t) (((uint64_t) ((const char *) obj - slab->base) * slab->recip) >> 32);
+}
+
+/*
+ * Clear a freed object. Up to 128 bytes inline, with as many 16-byte stores
+ * as it takes (class sizes are multiples of 16): a call to memset would cost
+ * more than the stores. Larger objects: memset.
+ */
+static inline void object_clear(void *obj, size_t size)
+{
+	typedef char v16 __attribute__((vector_size(16), aligned(16)));
+	v16 *v = obj;
+
+	switch (size) {
+	case 128:
+		v[7] = (v16){0};
+		__attribute__((fallthrough));
+	case 112:
+		v[6] = (v16){0};
+		__attribute__((fallthrough));
+	case 96:
+		v[5] = (v16){0};
+		__attribute__((fallthrough));
+	case 80:
+		v[4] = (v16){0};
+		__attribute__((fallthrough));
+	case 64:
+		v[3] = (v16){0};
+		__attribute__((fallthrough));
+	case 48:
+		v[2] = (v16){0};
+		__attribute__((fallthrough));
+	case 32:
+		v[1] = (v16){0};
+		v[0] = (v16){0};
+		return;
+	default:
+		memset(obj, 0, size);
+	}
 }
 
 /* slabinfo: per class. */
