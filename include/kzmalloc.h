@@ -66,7 +66,7 @@ struct kz_pool_stats {
 	size_t chunks_unmapped;		      /* total chunks unmapped when wholly free */
 };
 
-KZ_API void kz_pool_stats(struct kz_pool_stats *stats);
+KZ_API void kz_get_pool_stats(struct kz_pool_stats *stats);
 
 /*
  * The malloc family under its own names, with glibc's semantics and errno:

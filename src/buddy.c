@@ -326,9 +326,20 @@ static struct kz_chunk *chunk_desc_get(void *base, size_t size)
 	return chunk;
 }
 
-/* Point the page map's entries for [base, base + size) at @chunk (or NULL). */
+/*
+ * Point the page map's entries for [base, base + size) at @chunk, which
+ * must find them empty, or clear them (NULL). False if the range is beyond
+ * the address space the map covers, taken, or a leaf cannot be allocated.
+ */
 static bool pagemap_set_range(uintptr_t base, size_t size, struct kz_chunk *chunk)
 {
+	const uintptr_t limit = (uintptr_t) 1 << PAGEMAP_VA_BITS;
+
+	if (base >= limit || size > limit - base)
+		return false;
+	for (size_t off = 0; chunk && off < size; off += KZ_CHUNK_SIZE)
+		if (pagemap_chunk((void *) (base + off)))
+			return false;
 	for (size_t off = 0; off < size; off += KZ_CHUNK_SIZE) {
 		if (!pagemap_set(base + off, chunk)) {
 			while (off) {

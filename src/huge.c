@@ -171,11 +171,14 @@ void *huge_resize(struct kz_chunk *chunk, size_t size)
 		huge_trim(chunk, len);
 		return base;
 	}
-	/* Grow where it is if the address space after it is free... */
-	if (buddy_huge_resize(chunk, len)) {
-		if (os_remap_inplace(base, old, len))
+	/*
+	 * Grow where it is if the address space after it is free (then no
+	 * chunk can own the page-map slots it grows into)...
+	 */
+	if (os_remap_inplace(base, old, len)) {
+		if (buddy_huge_resize(chunk, len))
 			return base;
-		buddy_huge_resize(chunk, old);
+		os_remap_inplace(base, len, old);
 	}
 	/* ...else move the pages to a new aligned mapping of the new size. */
 	dest = os_map_aligned(len, KZ_CHUNK_SIZE);

@@ -9,6 +9,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 void *kmalloc(size_t size);
 void *kcalloc(size_t nmemb, size_t size);
 void *krealloc(void *ptr, size_t size);
@@ -22,5 +26,9 @@ void *kmemalign(size_t alignment, size_t size);
 void *kvalloc(size_t size);
 void *kpvalloc(size_t size);
 size_t ksize(void *ptr);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KZ_KMALLOC_H */

@@ -6,6 +6,7 @@
  * own locks, one at a time) and formats it; nothing is held while
  * printing, so stdio may allocate.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -35,7 +36,7 @@ struct mallinfo2 kz_mallinfo2(void)
 	struct kz_pool_stats st;
 	size_t active, slab_free;
 
-	kz_pool_stats(&st);
+	kz_get_pool_stats(&st);
 	slab_bytes(&active, &slab_free);
 	for (unsigned order = 0; order <= KZ_MAX_ORDER; order++)
 		mi.ordblks += st.free_blocks[order];
@@ -84,9 +85,8 @@ int kz_malloc_info(int options, FILE *stream)
 {
 	struct mallinfo2 mi = kz_mallinfo2();
 
-	if (options != 0) {
-		return -1;
-	}
+	if (options != 0)
+		return EINVAL;
 	fputs("<malloc version=\"kzmalloc-1\">\n<heap nr=\"0\">\n<sizes>\n", stream);
 	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++) {
 		struct slab_info info;

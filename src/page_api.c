@@ -77,7 +77,7 @@ size_t kz_trim(void)
 	return purge_all();
 }
 
-void kz_pool_stats(struct kz_pool_stats *stats)
+void kz_get_pool_stats(struct kz_pool_stats *stats)
 {
 	kz_init();
 	buddy_stats(stats);

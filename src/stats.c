@@ -67,7 +67,7 @@ void kz_stats_print(int fd)
 									 kz_class_size[cls])
 						    : 0));
 	}
-	kz_pool_stats(&st);
+	kz_get_pool_stats(&st);
 	report_add(&r, "kzmalloc buddyinfo: pool ");
 	for (unsigned order = 0; order <= KZ_MAX_ORDER; order++)
 		report_add(&r, " %6zu", st.free_blocks[order]);

@@ -35,7 +35,7 @@ static void chunk_of_pages_coalesces(void **state)
 	char *big;
 
 	(void) state;
-	kz_pool_stats(&st);
+	kz_get_pool_stats(&st);
 	assert_int_equal(st.chunks, 0);
 
 	for (size_t i = 0; i < NR; i++) {
@@ -43,7 +43,7 @@ static void chunk_of_pages_coalesces(void **state)
 		assert_non_null(pages[i]);
 		*(uint64_t *) pages[i] = i + 1;
 	}
-	kz_pool_stats(&st);
+	kz_get_pool_stats(&st);
 	assert_int_equal(st.chunks, 1);
 	assert_int_equal(st.pages_in_use, NR);
 
@@ -56,7 +56,7 @@ static void chunk_of_pages_coalesces(void **state)
 	}
 	buddy_verify();
 
-	kz_pool_stats(&st);
+	kz_get_pool_stats(&st);
 	for (unsigned order = 0; order < KZ_MAX_ORDER; order++)
 		assert_int_equal(st.free_blocks[order], 0);
 	assert_int_equal(st.free_blocks[KZ_MAX_ORDER], 1);
@@ -66,7 +66,7 @@ static void chunk_of_pages_coalesces(void **state)
 	big = kz_alloc_pages(KZ_MAX_ORDER);
 	assert_non_null(big);
 	assert_true(kzt_is_zero(big, KZ_PAGE_SIZE << KZ_MAX_ORDER));
-	kz_pool_stats(&st);
+	kz_get_pool_stats(&st);
 	assert_int_equal(st.chunks, 1);
 	assert_int_equal(st.free_blocks[KZ_MAX_ORDER], 0);
 	kz_free_pages(big, KZ_MAX_ORDER);
@@ -104,7 +104,7 @@ static void mixed_orders_coalesce(void **state)
 	for (size_t i = 0; i < n; i++)
 		kz_free_pages(blocks[i], orders[i]);
 	buddy_verify();
-	kz_pool_stats(&st);
+	kz_get_pool_stats(&st);
 	assert_int_equal(st.pages_in_use, 0);
 	for (unsigned order = 0; order < KZ_MAX_ORDER; order++)
 		assert_int_equal(st.free_blocks[order], 0);

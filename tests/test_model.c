@@ -110,7 +110,7 @@ static void run_model(uint64_t seed)
 			model_free(kzt_rand(&rng) % nr_live);
 		if (op % VERIFY_EVERY == 0) {
 			buddy_verify();
-			kz_pool_stats(&st);
+			kz_get_pool_stats(&st);
 			assert_int_equal(st.pages_in_use, pages_live);
 		}
 		if (op % (OPS / 4) == OPS / 8)
@@ -119,13 +119,13 @@ static void run_model(uint64_t seed)
 	while (nr_live)
 		model_free(nr_live - 1);
 	buddy_verify();
-	kz_pool_stats(&st);
+	kz_get_pool_stats(&st);
 	assert_int_equal(st.pages_in_use, 0);
 	for (unsigned order = 0; order < KZ_MAX_ORDER; order++)
 		assert_int_equal(st.free_blocks[order], 0);
 	assert_int_equal(st.free_blocks[KZ_MAX_ORDER], st.chunks);
 	kz_trim();
-	kz_pool_stats(&st);
+	kz_get_pool_stats(&st);
 	assert_int_equal(st.chunks, 0);
 }
 

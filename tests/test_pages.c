@@ -118,19 +118,19 @@ static void zeroing_accounting(void **state)
 	kz_trim(); /* start from a pool that holds no dirty page */
 
 	/* Fresh (or purged) pages: no memset. */
-	kz_pool_stats(&before);
+	kz_get_pool_stats(&before);
 	p = kz_alloc_pages(4);
-	kz_pool_stats(&after);
+	kz_get_pool_stats(&after);
 	assert_int_equal(after.pages_zeroed, before.pages_zeroed);
 	assert_int_equal(after.pages_in_use, before.pages_in_use + 16);
 
 	/* Dirty pages: cleared once each, counted. */
 	memset(p, 0x5a, KZ_PAGE_SIZE << 4);
 	kz_free_pages(p, 4);
-	kz_pool_stats(&after);
+	kz_get_pool_stats(&after);
 	assert_int_equal(after.pages_dirty, before.pages_dirty + 16);
 	p = kz_alloc_pages(4);
-	kz_pool_stats(&after);
+	kz_get_pool_stats(&after);
 	assert_int_equal(after.pages_zeroed, before.pages_zeroed + 16);
 	assert_true(kzt_is_zero(p, KZ_PAGE_SIZE << 4));
 
@@ -138,10 +138,10 @@ static void zeroing_accounting(void **state)
 	memset(p, 0x5a, KZ_PAGE_SIZE << 4);
 	kz_free_pages(p, 4);
 	assert_true(kz_trim() >= (KZ_PAGE_SIZE << 4));
-	kz_pool_stats(&before);
+	kz_get_pool_stats(&before);
 	assert_int_equal(before.pages_dirty, 0);
 	p = kz_alloc_pages(4);
-	kz_pool_stats(&after);
+	kz_get_pool_stats(&after);
 	assert_int_equal(after.pages_zeroed, before.pages_zeroed);
 	assert_true(kzt_is_zero(p, KZ_PAGE_SIZE << 4));
 	kz_free_pages(p, 4);

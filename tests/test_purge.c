@@ -35,7 +35,7 @@ static int wait_until_clean(void)
 	struct kz_pool_stats st;
 
 	for (int i = 0; i < 1000; i++) {
-		kz_pool_stats(&st);
+		kz_get_pool_stats(&st);
 		if (st.pages_resident == 0 && st.chunks == 0)
 			return 1;
 		usleep(10000);
@@ -60,7 +60,7 @@ static void trim_drops_rss(void **state)
 	assert_true(peak >= base + BIG / 2);
 	assert_true(after + BIG / 2 <= peak);
 	assert_true(released >= BIG);
-	kz_pool_stats(&st);
+	kz_get_pool_stats(&st);
 	assert_int_equal(st.pages_resident, 0);
 	assert_int_equal(st.chunks, 0);
 	assert_true(st.chunks_unmapped >= NR_BLOCKS);
@@ -99,7 +99,7 @@ static void decay_on_free_path(void **state)
 
 		usleep(10000);
 		kz_free_page(kz_get_zeroed_page());
-		kz_pool_stats(&st);
+		kz_get_pool_stats(&st);
 		clean = st.chunks <= 1 && st.pages_dirty <= 1;
 	}
 	assert_true(clean);
@@ -112,7 +112,7 @@ static void purge_at_once(void **state)
 
 	(void) state;
 	touch_and_free_big();
-	kz_pool_stats(&st);
+	kz_get_pool_stats(&st);
 	assert_int_equal(st.pages_resident, 0);
 	assert_int_equal(st.chunks, 0);
 }

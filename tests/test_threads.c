@@ -120,7 +120,7 @@ static void run_workers(size_t ops, atomic_bool *stop, void (*during)(void))
 	for (unsigned i = 0; i < THREADS; i++)
 		mailbox_drain(&boxes[i]);
 	buddy_verify();
-	kz_pool_stats(&st);
+	kz_get_pool_stats(&st);
 	assert_int_equal(st.pages_in_use, 0);
 }
 

@@ -1,0 +1,14 @@
+# The malloc family's unit programs, registered with kz_unit_test() (so each
+# also runs under memcheck). Included from tests/CMakeLists.txt after that
+# function is defined.
+#
+#   test_malloc_api     glibc 2.36 semantics and errno of every kz_ entry point
+#   test_malloc_zero    the zero contract, once per KZMALLOC_INIT mode (the
+#                       mode is also the program's argument)
+#   test_malloc_stress  threads with cross-thread frees, thread churn, fork
+kz_unit_test(test_malloc_api)
+foreach(mode free alloc none)
+  kz_unit_test(test_malloc_zero.${mode} SOURCE test_malloc_zero ARGS ${mode}
+    ENV KZMALLOC_INIT=${mode})
+endforeach()
+kz_unit_test(test_malloc_stress)

@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# run_programs.sh SOURCE_DIR BUILD_DIR - real programs on kzmalloc. python3,
+# gcc, git, perl and sort each do an allocation-heavy job twice: on the
+# system allocator, then with BUILD_DIR/lib/libkzmalloc.so preloaded and
+# KZMALLOC_STATS=1. The first run must exit 0, the second the same way with
+# the same stdout, and its stderr must hold kzmalloc's statistics report
+# (printed at exit by every process kzmalloc ran in). Last, scripts/kzmalloc
+# must preload the library the same way. One line per program; exit 1 if any
+# failed. Everything generated lives in a scratch directory removed at exit.
+set -euo pipefail
+src=$(cd "$1" && pwd)
+build=$(cd "$2" && pwd)
+lib=$build/lib/libkzmalloc.so
+here=$src/tests/programs
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+in=$work/in
+
+if [ ! -f "$lib" ]; then
+	echo "run_programs: $lib not found (build first)"
+	exit 1
+fi
+
+# The system's programs (those scripts/install-deps installs), in a setting
+# where every run gives the same answer: C locale, no user or system git
+# configuration, fixed git identities and dates, and Python on malloc for
+# every object (PYTHONMALLOC=malloc) rather than its own arenas.
+export PATH=/usr/bin:/bin:$PATH LC_ALL=C TZ=UTC HOME=$work/home TMPDIR=$work/tmp
+export PYTHONMALLOC=malloc PYTHONHASHSEED=0 PYTHONDONTWRITEBYTECODE=1
+export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_COUNT=2 \
+	GIT_CONFIG_KEY_0=init.defaultBranch GIT_CONFIG_VALUE_0=main \
+	GIT_CONFIG_KEY_1=gc.auto GIT_CONFIG_VALUE_1=0 \
+	GIT_AUTHOR_NAME=kzmalloc GIT_AUTHOR_EMAIL=kzmalloc@example.org \
+	GIT_COMMITTER_NAME=kzmalloc GIT_COMMITTER_EMAIL=kzmalloc@example.org \
+	GIT_AUTHOR_DATE=2024-01-01T00:00:00Z GIT_COMMITTER_DATE=2024-01-01T00:00:00Z
+unset LD_PRELOAD
+mkdir -p "$in" "$HOME" "$TMPDIR"
+
+# The inputs, generated once (not preloaded) and shared by both runs.
+gen_inputs() {
+	# A C file of 2000 small functions called through a table.
+	awk -v n=2000 'BEGIN {
+		print "#include <stdio.h>\n"
+		for (i = 0; i < n; i++)
+			printf "static unsigned f%d(unsigned x)\n{\n\tunsigned a = x * %du + %du, b = a ^ (x >> %d);\n\n\treturn a * 31u + b;\n}\n\n", i, i % 97 + 1, i, i % 29 + 1
+		print "static unsigned (*const table[])(unsigned) = {"
+		for (i = 0; i < n; i++)
+			printf "\tf%d,\n", i
+		print "};\n\nint main(void)\n{\n\tunsigned s = 1;\n"
+		print "\tfor (unsigned i = 0; i < sizeof(table) / sizeof(table[0]); i++)"
+		print "\t\ts = table[i](s);\n\tprintf(\"gen: %u\\n\", s);\n\treturn 0;\n}"
+	}' >"$in/gen.c"
+	# 400 text files in 10 directories for git.
+	awk -v dir="$in/files" 'BEGIN {
+		s = 12345
+		for (f = 0; f < 400; f++) {
+			d = dir "/d" (f % 10)
+			if (f < 10)
+				system("mkdir -p " d)
+			out = d "/f" f ".txt"
+			for (l = 0; l < 40 + f % 60; l++) {
+				s = (s * 1103515245 + 12345) % 2147483648
+				printf "line %d of file %d: %d\n", l, f, s >out
+			}
+			close(out)
+		}
+	}'
+	# 200,000 lines for sort: a hex key, a number, a word.
+	awk 'BEGIN {
+		s = 42
+		for (i = 0; i < 200000; i++) {
+			s = (s * 1103515245 + 12345) % 2147483648
+			t = (s * 1103515245 + 12345) % 2147483648
+			printf "%08x %d %s\n", s, t % 100000, substr("abcdefghijklmnopqrstuvwxyz", s % 26 + 1, t % 20 + 1)
+		}
+	}' >"$in/lines.txt"
+}
+
+# The jobs: each runs in a fresh directory of its own, under set -e.
+prog_python3() {
+	python3 "$here/alloc_heavy.py"
+}
+
+prog_gcc() {
+	gcc -O1 -o gen "$in/gen.c"
+	./gen
+}
+
+prog_git() {
+	cp -R "$in/files" repo
+	cd repo
+	git init -q
+	git add .
+	git commit -q -m "generated files"
+	for i in 1 2 3 4; do
+		sed -i "s/^line $i /LINE $i /" "d$i"/*.txt
+		git commit -q -a -m "edit $i"
+	done
+	git log --stat --format='%H %an %s'
+	git log -p -3 | cksum
+	git grep -c 'LINE 2' | cksum
+	git blame -s d1/f1.txt | cksum
+	git gc -q
+	git fsck --full --strict
+	git count-objects -v | grep -E '^(count|in-pack|packs|garbage):'
+	git rev-parse HEAD
+}
+
+prog_perl() {
+	perl "$here/hash_heavy.pl"
+}
+
+prog_sort() {
+	sort "$in/lines.txt" | cksum
+	sort -k3,3 -k2,2n "$in/lines.txt" | cksum
+	sort -u -k3,3 "$in/lines.txt" | cksum
+	sort -r -n -k2,2 -S 1M -T . "$in/lines.txt" | cksum # external merge through temporary files
+}
+
+# What KZMALLOC_STATS=1 prints: slabinfo rows per class, and the buddyinfo line.
+report='^(kz?malloc-[0-9]+ |kzmalloc buddyinfo:)'
+failed=0
+
+# run NAME MODE: prog_NAME in $work/NAME.MODE, MODE plain or kz; sets rc.
+run() {
+	local dir=$work/$1.$2
+
+	mkdir "$dir"
+	set +e
+	(
+		set -e
+		cd "$dir"
+		if [ "$2" = kz ]; then
+			export LD_PRELOAD=$lib KZMALLOC_STATS=1
+		fi
+		"prog_$1"
+	) >"$dir.out" 2>"$dir.err"
+	rc=$?
+	set -e
+}
+
+seconds() { # microseconds -> "1.23s"
+	printf '%d.%02ds' $(($1 / 1000000)) $(($1 % 1000000 / 10000))
+}
+
+now() {
+	echo "${EPOCHREALTIME/./}"
+}
+
+fail() { # NAME WHY [FILE...]: report a failure, with the head of each file
+	local name=$1 why=$2 f
+	shift 2
+	printf 'FAIL %-16s %s\n' "$name" "$why"
+	for f in "$@"; do
+		echo "  --- $(basename "$f"):"
+		head -n 20 "$f" | sed 's/^/  /'
+	done
+	failed=$((failed + 1))
+}
+
+check() { # NAME: both runs of prog_NAME, compared
+	local name=$1 t0 t1 t2 rc_plain reports
+	local base=$work/$name
+
+	if ! command -v "$name" >/dev/null; then
+		fail "$name" "$name is not installed (scripts/install-deps test)"
+		return
+	fi
+	t0=$(now)
+	run "$name" plain
+	rc_plain=$rc
+	t1=$(now)
+	run "$name" kz
+	t2=$(now)
+	if [ "$rc_plain" -ne 0 ]; then
+		fail "$name" "exits $rc_plain without kzmalloc" "$base.plain.err"
+	elif [ "$rc" -ne "$rc_plain" ]; then
+		fail "$name" "exits $rc with kzmalloc, $rc_plain without" "$base.kz.err"
+	elif ! cmp -s "$base.plain.out" "$base.kz.out"; then
+		diff "$base.plain.out" "$base.kz.out" >"$base.diff" || true
+		fail "$name" "stdout differs with kzmalloc" "$base.diff" "$base.kz.err"
+	elif ! grep -Eq "$report" "$base.kz.err"; then
+		fail "$name" "no kzmalloc statistics report on stderr" "$base.kz.err"
+	else
+		reports=$(grep -c '^kzmalloc buddyinfo:' "$base.kz.err" || true)
+		printf 'ok   %-16s %s plain, %s kzmalloc (%s processes reported)\n' "$name" \
+			"$(seconds $((t1 - t0)))" "$(seconds $((t2 - t1)))" "$reports"
+	fi
+}
+
+# scripts/kzmalloc: KZMALLOC_LIB comes first in LD_PRELOAD, and kzmalloc runs.
+check_wrapper() {
+	local name=scripts/kzmalloc out=$work/wrapper.out err=$work/wrapper.err
+
+	if ! "$src/scripts/kzmalloc" --help >"$out" 2>&1 || ! grep -q '^usage: kzmalloc' "$out"; then
+		fail "$name" "--help does not print the usage" "$out"
+	elif ! KZMALLOC_LIB=$lib KZMALLOC_STATS=1 LD_PRELOAD=libc.so.6 "$src/scripts/kzmalloc" \
+		python3 -c "import os; print(os.environ['LD_PRELOAD'])" >"$out" 2>"$err"; then
+		fail "$name" "fails to run python3" "$err"
+	elif [ "$(cat "$out")" != "$lib:libc.so.6" ]; then
+		fail "$name" "LD_PRELOAD is not $lib:libc.so.6" "$out"
+	elif ! grep -Eq "$report" "$err"; then
+		fail "$name" "no kzmalloc statistics report on stderr" "$err"
+	elif grep -q '^kzmalloc: warning' "$err"; then
+		fail "$name" "kzmalloc warns about the environment" "$err"
+	else
+		printf 'ok   %-16s --help, and KZMALLOC_LIB first in LD_PRELOAD\n' "$name"
+	fi
+}
+
+gen_inputs
+for prog in python3 gcc git perl sort; do
+	check "$prog"
+done
+check_wrapper
+[ "$failed" -eq 0 ] || {
+	echo "run_programs: $failed failed"
+	exit 1
+}
+echo "run_programs: all ok"
