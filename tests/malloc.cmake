@@ -6,9 +6,13 @@
 #   test_malloc_zero    the zero contract, once per KZMALLOC_INIT mode (the
 #                       mode is also the program's argument)
 #   test_malloc_stress  threads with cross-thread frees, thread churn, fork
+#   test_malloc_trim    RSS falls after an allocate/free cycle and malloc_trim(0)
+#   test_size_class     the class table, size_to_class, the slot-index reciprocal
 kz_unit_test(test_malloc_api)
 foreach(mode free alloc none)
   kz_unit_test(test_malloc_zero.${mode} SOURCE test_malloc_zero ARGS ${mode}
     ENV KZMALLOC_INIT=${mode})
 endforeach()
 kz_unit_test(test_malloc_stress)
+kz_unit_test(test_malloc_trim)
+kz_unit_test(test_size_class)
