@@ -34,11 +34,7 @@
 
 static void *small_alloc(unsigned cls)
 {
-	void *p = tcache_alloc(cls);
-
-	if (unlikely(kz_opt.init == KZ_INIT_ALLOC) && p)
-		memset(p, 0, kz_class_size[cls]);
-	return p;
+	return tcache_alloc(cls);
 }
 
 /* Anything that is not a class object of at most 16-byte alignment. */
@@ -158,10 +154,10 @@ __attribute__((noinline)) static void free_slow(void *ptr, const char *func)
 }
 
 /*
- * The fast path: the page map, the compound head, the slot (a multiply, and
- * one more to check that ptr is a slot's start), the live byte, a push on
- * the thread's bin; the object is cleared last, so that clearing is a tail
- * call and nothing needs saving around it.
+ * The fast path: the page map, the compound head, one compare for "an
+ * allocated slab", the slot (a multiply, and one more to check that ptr is
+ * a slot's start), the live byte, a push on the thread's bin; the object is
+ * cleared last, so nothing needs saving around it.
  */
 void kfree(void *ptr)
 {
@@ -174,19 +170,17 @@ void kfree(void *ptr)
 		size_t slot;
 
 		page = compound_head(page);
-		if (unlikely(page->flags != PG_HEAD || page->kind != KIND_SLAB))
+		if (unlikely(page_flags_kind(page) != page_state16(PG_HEAD, KIND_SLAB)))
 			goto slow;
 		slab = page->owner;
 		slot = slab_index(slab, ptr);
-		if (unlikely(slab->base + slot * slab->size != (char *) ptr ||
-			     slab->live[slot] != 1 || !tc))
-			goto slow;
 		bin = &tc->bins[slab->cls];
-		if (unlikely(bin->n >= bin->cap))
+		if (unlikely(slab->base + slot * slab->size != (char *) ptr ||
+			     slab->live[slot] != 1 || bin->top == bin->end))
 			goto slow;
 		slab->live[slot] = 0;
-		bin->slots[bin->n++] = (struct tcache_entry){ptr, &slab->live[slot]};
-		if (likely(kz_opt.init == KZ_INIT_FREE))
+		*bin->top++ = (struct tcache_entry){ptr, &slab->live[slot]};
+		if (likely(tc->clear_on_free))
 			object_clear(ptr, slab->size);
 		return;
 	}

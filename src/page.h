@@ -25,7 +25,9 @@
 #define KZ_PAGE_H
 
 #include <assert.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "kzmalloc.h"
 #include "list.h"
@@ -82,11 +84,12 @@ struct kz_page {
 
 static_assert(sizeof(struct kz_page) == 32, "a page descriptor is half a cache line");
 
+/* The descriptors first: a page's descriptor is chunk + index * 32, nothing to add. */
 struct kz_chunk {
+	struct kz_page pages[KZ_CHUNK_PAGES];
 	uintptr_t base;	     /* address of the chunk's first page */
 	size_t size;	     /* KZ_CHUNK_SIZE, or a huge mapping's length */
 	struct kz_list link; /* in the pool's list of chunks, or of spare descriptors */
-	struct kz_page pages[KZ_CHUNK_PAGES];
 };
 
 static_assert(sizeof(struct kz_chunk) <= KZ_CHUNK_DESC_ALIGN, "descriptor fits its slot");
@@ -105,6 +108,23 @@ static inline void *page_address(const struct kz_page *page)
 {
 	return (void *) (page_chunk(page)->base + (page_index(page) << KZ_PAGE_SHIFT));
 }
+
+/*
+ * flags and kind as one 16-bit value, so that "an allocated head of kind K"
+ * is one compare on the free path: page_state16(PG_HEAD, K).
+ */
+#define page_state16(flags, kind) ((uint16_t) ((flags) | (kind) << 8))
+
+static inline uint16_t page_flags_kind(const struct kz_page *page)
+{
+	uint16_t v;
+
+	memcpy(&v, &page->flags, sizeof(v));
+	return v;
+}
+
+static_assert(offsetof(struct kz_page, kind) == offsetof(struct kz_page, flags) + 1,
+	      "flags and kind are adjacent");
 
 static inline struct kz_page *compound_head(struct kz_page *page)
 {

@@ -60,39 +60,27 @@ static inline size_t slab_index(const struct slab *slab, const void *obj)
 }
 
 /*
- * Clear a freed object. Up to 128 bytes inline, with as many 16-byte stores
- * as it takes (class sizes are multiples of 16): a call to memset would cost
- * more than the stores. Larger objects: memset.
+ * Clear a freed object. Up to 128 bytes inline with aligned 16-byte stores
+ * (class sizes are multiples of 16), the first and the last half-span
+ * overlapping where the size is not a power of two: no call, no loop, two
+ * branches. Larger objects: memset.
  */
 static inline void object_clear(void *obj, size_t size)
 {
 	typedef char v16 __attribute__((vector_size(16), aligned(16)));
-	v16 *v = obj;
+	char *p = obj, *end = p + size;
 
-	switch (size) {
-	case 128:
-		v[7] = (v16){0};
-		__attribute__((fallthrough));
-	case 112:
-		v[6] = (v16){0};
-		__attribute__((fallthrough));
-	case 96:
-		v[5] = (v16){0};
-		__attribute__((fallthrough));
-	case 80:
-		v[4] = (v16){0};
-		__attribute__((fallthrough));
-	case 64:
-		v[3] = (v16){0};
-		__attribute__((fallthrough));
-	case 48:
-		v[2] = (v16){0};
-		__attribute__((fallthrough));
-	case 32:
-		v[1] = (v16){0};
-		v[0] = (v16){0};
-		return;
-	default:
+	if (size <= 64) {
+		*(v16 *) p = (v16){0};
+		*(v16 *) (p + 16) = (v16){0};
+		*(v16 *) (end - 32) = (v16){0};
+		*(v16 *) (end - 16) = (v16){0};
+	} else if (size <= 128) {
+		for (int i = 0; i < 4; i++) {
+			*(v16 *) (p + 16 * i) = (v16){0};
+			*(v16 *) (end - 64 + 16 * i) = (v16){0};
+		}
+	} else {
 		memset(obj, 0, size);
 	}
 }

@@ -20,13 +20,15 @@
 
 #include "buddy.h"
 #include "init.h"
+#include "options.h"
 
 #define KZ_CLASS_CAP_ITEM(size, order, cap) (cap),
 static const uint16_t class_cap[KZ_NR_CLASSES] = {KZ_SIZE_CLASSES(KZ_CLASS_CAP_ITEM)};
 
 enum tcache_state { TCACHE_NONE, TCACHE_LIVE, TCACHE_DEAD };
 
-__thread struct tcache *tcache_self __attribute__((tls_model("initial-exec")));
+struct tcache tcache_none; /* all bins NULL: empty and full at once */
+__thread struct tcache *tcache_self __attribute__((tls_model("initial-exec"))) = &tcache_none;
 static __thread unsigned char tcache_state __attribute__((tls_model("initial-exec")));
 
 static pthread_key_t tcache_key;
@@ -60,9 +62,13 @@ static struct tcache *tcache_create(void)
 	}
 	tc = page_address(page);
 	tc->page = page;
+	tc->clear_on_free = kz_opt.init == KZ_INIT_FREE;
+	tc->clear_on_alloc = kz_opt.init == KZ_INIT_ALLOC;
 	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++) {
-		tc->bins[cls].cap = class_cap[cls];
-		tc->bins[cls].slots = &tc->storage[slot];
+		struct tcache_bin *bin = &tc->bins[cls];
+
+		bin->base = bin->top = &tc->storage[slot];
+		bin->end = bin->base + class_cap[cls];
 		slot += class_cap[cls];
 	}
 	tcache_self = tc;
@@ -71,27 +77,35 @@ static struct tcache *tcache_create(void)
 	return tc;
 }
 
+static size_t bin_count(const struct tcache_bin *bin)
+{
+	return (size_t) (bin->top - bin->base);
+}
+
 void *tcache_alloc_slow(unsigned cls)
 {
 	struct tcache *tc = tcache_self;
-	struct tcache_entry e;
 	struct tcache_bin *bin;
+	struct tcache_entry e;
+	size_t cap;
 
 	kz_init();
-	if (!tc && tcache_state == TCACHE_NONE)
+	if (tc == &tcache_none && tcache_state == TCACHE_NONE)
 		tc = tcache_create();
-	if (!tc) {
+	if (!tc || tc == &tcache_none) {
 		if (!slab_refill(cls, &e, 1))
 			return NULL;
-		*e.live = 1;
-		return e.obj;
+	} else {
+		bin = &tc->bins[cls];
+		cap = (size_t) (bin->end - bin->base);
+		bin->top = bin->base + slab_refill(cls, bin->base, cap > 1 ? cap / 2 : 1);
+		if (bin->top == bin->base)
+			return NULL;
+		e = *--bin->top;
 	}
-	bin = &tc->bins[cls];
-	bin->n = (uint16_t) slab_refill(cls, bin->slots, bin->cap > 1 ? bin->cap / 2 : 1);
-	if (!bin->n)
-		return NULL;
-	e = bin->slots[--bin->n];
 	*e.live = 1;
+	if (kz_opt.init == KZ_INIT_ALLOC)
+		memset(e.obj, 0, kz_class_size[cls]);
 	return e.obj;
 }
 
@@ -100,18 +114,17 @@ void tcache_free_slow(unsigned cls, void *obj, uint8_t *live)
 	int saved_errno = errno;
 	struct tcache_entry e = {obj, live};
 	struct tcache *tc = tcache_self;
-	struct tcache_bin *bin;
-	uint16_t keep;
 
-	if (!tc) {
+	if (tc == &tcache_none) {
 		slab_flush(cls, &e, 1);
 	} else {
-		bin = &tc->bins[cls];
-		keep = bin->n / 2;
-		slab_flush(cls, bin->slots, (size_t) (bin->n - keep));
-		memmove(bin->slots, bin->slots + (bin->n - keep), keep * sizeof(*bin->slots));
-		bin->n = keep;
-		bin->slots[bin->n++] = e;
+		struct tcache_bin *bin = &tc->bins[cls];
+		size_t n = bin_count(bin), keep = n / 2;
+
+		slab_flush(cls, bin->base, n - keep);
+		memmove(bin->base, bin->base + (n - keep), keep * sizeof(*bin->base));
+		bin->top = bin->base + keep;
+		*bin->top++ = e;
 	}
 	errno = saved_errno; /* free keeps errno */
 }
@@ -120,11 +133,13 @@ void tcache_flush_all(void)
 {
 	struct tcache *tc = tcache_self;
 
-	if (!tc)
+	if (tc == &tcache_none)
 		return;
 	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++) {
-		slab_flush(cls, tc->bins[cls].slots, tc->bins[cls].n);
-		tc->bins[cls].n = 0;
+		struct tcache_bin *bin = &tc->bins[cls];
+
+		slab_flush(cls, bin->base, bin_count(bin));
+		bin->top = bin->base;
 	}
 }
 
@@ -134,7 +149,7 @@ static void tcache_destroy(void *arg)
 	struct tcache *tc = arg;
 
 	tcache_flush_all();
-	tcache_self = NULL;
+	tcache_self = &tcache_none;
 	tcache_state = TCACHE_DEAD;
 	buddy_free(tc->page, tcache_pages, KIND_META, false);
 }
