@@ -4,8 +4,8 @@
  *
  * Only libkzmalloc.so has these (the static library keeps to the kz_
  * names). Each is a tail call into the API layer's hidden functions, so it
- * costs one jump and no PLT. Every name glibc's allocator answers to is
- * here, the __libc_ aliases included, so no pointer from glibc's malloc can
+ * costs one jump and no PLT; the other names glibc answers to (cfree, the
+ * __libc_ names) are aliases of these. Every name is here, so no pointer from glibc's malloc can
  * ever reach kzmalloc's free.
  */
 #include <malloc.h>
@@ -85,11 +85,6 @@ EXPORT size_t malloc_usable_size(void *ptr)
 	return ksize(ptr);
 }
 
-EXPORT void cfree(void *ptr)
-{
-	kfree(ptr);
-}
-
 EXPORT void free_sized(void *ptr, size_t size)
 {
 	kfree_sized(ptr, size);
@@ -130,43 +125,15 @@ EXPORT int mallopt(int param, int value)
 	return kz_mallopt(param, value);
 }
 
-/* glibc's internal names, which some programs and libraries call directly. */
-EXPORT void *__libc_malloc(size_t size)
-{
-	return kmalloc(size);
-}
-
-EXPORT void __libc_free(void *ptr)
-{
-	kfree(ptr);
-}
-
-EXPORT void *__libc_calloc(size_t nmemb, size_t size)
-{
-	return kcalloc(nmemb, size);
-}
-
-EXPORT void *__libc_realloc(void *ptr, size_t size)
-{
-	return krealloc(ptr, size);
-}
-
-EXPORT void *__libc_memalign(size_t alignment, size_t size)
-{
-	return kmemalign(alignment, size);
-}
-
-EXPORT void *__libc_valloc(size_t size)
-{
-	return kvalloc(size);
-}
-
-EXPORT void *__libc_pvalloc(size_t size)
-{
-	return kpvalloc(size);
-}
-
-EXPORT int __posix_memalign(void **memptr, size_t alignment, size_t size)
-{
-	return kposix_memalign(memptr, alignment, size);
-}
+/* The same functions under the other names glibc answers to. */
+#define ALIAS(name, target)                                                                        \
+	EXPORT __typeof(target) name __attribute__((alias(#target), copy(target)))
+ALIAS(cfree, free);
+ALIAS(__libc_malloc, malloc);
+ALIAS(__libc_free, free);
+ALIAS(__libc_calloc, calloc);
+ALIAS(__libc_realloc, realloc);
+ALIAS(__libc_memalign, memalign);
+ALIAS(__libc_valloc, valloc);
+ALIAS(__libc_pvalloc, pvalloc);
+ALIAS(__posix_memalign, posix_memalign);
