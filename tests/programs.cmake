@@ -20,3 +20,12 @@ set_tests_properties(cxx_new_delete cxx_new_delete.shared PROPERTIES LABELS unit
 add_test(NAME programs COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/programs/run_programs.sh
   ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR})
 set_tests_properties(programs PROPERTIES LABELS programs TIMEOUT 300)
+
+# Start-up: the first calls come from a constructor that runs before kzmalloc's.
+add_library(startup_early SHARED startup/early.c)
+add_executable(startup startup/startup.c)
+target_link_libraries(startup PRIVATE startup_early)
+add_test(NAME startup COMMAND startup)
+set_tests_properties(startup PROPERTIES LABELS unit
+  ENVIRONMENT "LD_PRELOAD=$<TARGET_FILE:kzmalloc>"
+  PASS_REGULAR_EXPRESSION "early constructor: 0, kzmalloc arena: [1-9]")
