@@ -62,6 +62,8 @@ static void *alloc_slow(size_t size, size_t align)
 
 void *kmalloc(size_t size)
 {
+	if (likely(size <= 1024))
+		return small_alloc(kz_class_of_small[(size + 15) >> 4]);
 	if (likely(size <= KZ_SMALL_MAX))
 		return small_alloc(size_to_class(size));
 	return alloc_slow(size, KZ_MIN_ALIGN);
@@ -174,7 +176,7 @@ void kfree(void *ptr)
 			goto slow;
 		slab = page->owner;
 		slot = slab_index(slab, ptr);
-		bin = &tc->bins[slab->cls];
+		bin = &tc->bins[(size_t) slab->cls];
 		if (unlikely(slab->base + slot * slab->size != (char *) ptr ||
 			     slab->live[slot] != 1 || bin->top == bin->end))
 			goto slow;

@@ -1,8 +1,9 @@
 /*
  * pagemap.c - installing and clearing page-map entries.
  *
- * Invariant: pagemap_root[i] is NULL or a zeroed-at-birth leaf from the
- * metadata arena; leaf->chunk[j] is NULL or the descriptor of the chunk
+ * Invariant: pagemap_root[i] is pagemap_empty_leaf (read-only, all NULL)
+ * or a zeroed-at-birth leaf from the metadata arena, so a lookup never
+ * tests the root; leaf->chunk[j] is NULL or the descriptor of the chunk
  * mapped at ((i << LEAF_BITS) | j) << KZ_CHUNK_SHIFT.
  * Lock: callers hold the pool lock; readers use acquire loads, so a reader
  * that finds a chunk also sees its descriptor initialised.
@@ -11,7 +12,11 @@
 
 #include "meta.h"
 
-_Atomic(struct pagemap_leaf *) pagemap_root[1u << PAGEMAP_ROOT_BITS];
+const struct pagemap_leaf pagemap_empty_leaf;
+
+_Atomic(struct pagemap_leaf *) pagemap_root[1u << PAGEMAP_ROOT_BITS] = {
+	[0 ...(1u << PAGEMAP_ROOT_BITS) - 1] = (struct pagemap_leaf *) &pagemap_empty_leaf,
+};
 
 bool pagemap_set(uintptr_t base, struct kz_chunk *chunk)
 {
@@ -20,7 +25,7 @@ bool pagemap_set(uintptr_t base, struct kz_chunk *chunk)
 
 	kz_assert(IS_ALIGNED(base, KZ_CHUNK_SIZE) && !(base >> PAGEMAP_VA_BITS));
 	leaf = atomic_load_explicit(&pagemap_root[root], memory_order_relaxed);
-	if (!leaf) {
+	if (leaf == &pagemap_empty_leaf) {
 		if (!chunk)
 			return true;
 		leaf = meta_alloc(sizeof(*leaf), KZ_PAGE_SIZE);

@@ -3,7 +3,8 @@
  *
  * A two-level radix map over the 47-bit user address space at chunk
  * granularity: 2^12 root slots of 2^13 leaf slots each. "Is this ours?"
- * is two dependent loads and never touches the address itself, so stack,
+ * is two dependent loads (an empty root slot points to a shared leaf of
+ * NULLs, never NULL) and never touches the address itself, so stack,
  * foreign or wild pointers are answered safely.
  *
  * Lock-free readers; writers hold the pool lock. A leaf, once installed,
@@ -26,6 +27,7 @@ struct pagemap_leaf {
 };
 
 extern _Atomic(struct pagemap_leaf *) pagemap_root[1u << PAGEMAP_ROOT_BITS];
+extern const struct pagemap_leaf pagemap_empty_leaf;
 
 /* Map (or with NULL, unmap) the chunk at @base; false + ENOMEM if no leaf. */
 bool pagemap_set(uintptr_t base, struct kz_chunk *chunk);
@@ -39,8 +41,6 @@ static inline struct kz_chunk *pagemap_chunk(const void *addr)
 		return NULL;
 	leaf = atomic_load_explicit(&pagemap_root[a >> (KZ_CHUNK_SHIFT + PAGEMAP_LEAF_BITS)],
 				    memory_order_acquire);
-	if (!leaf)
-		return NULL;
 	return atomic_load_explicit(
 		&leaf->chunk[(a >> KZ_CHUNK_SHIFT) & ((1u << PAGEMAP_LEAF_BITS) - 1)],
 		memory_order_acquire);

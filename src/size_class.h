@@ -97,17 +97,20 @@ static const uint32_t kz_class_size[KZ_NR_CLASSES] = {KZ_SIZE_CLASSES(KZ_CLASS_S
 static const uint32_t kz_class_recip[KZ_NR_CLASSES] = {KZ_SIZE_CLASSES(KZ_CLASS_RECIP_ITEM)};
 static_assert(KZ_NR_CLASSES == 47 && KZ_SMALL_MAX == 131072, "47 classes, up to 128 KiB");
 
+/* The class of every size up to 1 KiB in 16-byte steps: size_to_class's fast case. */
+extern const uint8_t kz_class_of_small[1024 / 16 + 1];
+
 /*
- * The class of a request, without a table: kmalloc-32 to kmalloc-128 are
- * the multiples of 16; above, each power-of-two range (2^k, 2^(k+1)] has
- * four classes 2^(k-2) apart, and kmalloc-128 is class 6.
+ * The class of a request. Up to 1 KiB a table lookup; above, each
+ * power-of-two range (2^k, 2^(k+1)] has four classes 2^(k-2) apart, and
+ * kmalloc-128 is class 6.
  */
 static inline unsigned size_to_class(size_t size)
 {
 	unsigned k;
 
-	if (size <= 128)
-		return size <= 32 ? 0 : (unsigned) ((size + 15) >> 4) - 2;
+	if (size <= 1024)
+		return kz_class_of_small[(size + 15) >> 4];
 	k = 63 - (unsigned) __builtin_clzl(size - 1);
 	return 6 + 4 * (k - 7) + (unsigned) ((size - 1 - ((size_t) 1 << k)) >> (k - 2)) + 1;
 }

@@ -46,6 +46,14 @@ static const uint8_t class_order[KZ_NR_CLASSES] = {KZ_SIZE_CLASSES(KZ_CLASS_ORDE
 
 static struct kmem_cache kmalloc_caches[KZ_NR_CLASSES];
 
+/* (size + 15) / 16 -> class, kmalloc-32 to kmalloc-1k; tests/test_size_class.c checks every size.
+ */
+const uint8_t kz_class_of_small[1024 / 16 + 1] = {
+	0,  0,	0,  1,	2,  3,	4,  5,	6,  7,	7,  8,	8,  9,	9,  10, 10, 11, 11, 11, 11, 12,
+	12, 12, 12, 13, 13, 13, 13, 14, 14, 14, 14, 15, 15, 15, 15, 15, 15, 15, 15, 16, 16, 16,
+	16, 16, 16, 16, 16, 17, 17, 17, 17, 17, 17, 17, 17, 18, 18, 18, 18, 18, 18, 18, 18,
+};
+
 void slab_init(void)
 {
 	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++) {
