@@ -27,12 +27,6 @@ void *huge_alloc(size_t size, size_t align);
 void huge_free(struct kz_chunk *chunk);
 /* Resize in place or by moving the pages (no copy); the new address, or NULL if neither works. */
 void *huge_resize(struct kz_chunk *chunk, size_t size);
-/* A freed mapping waiting for reuse: a free of it is a double free. */
-static inline bool huge_is_cached(const struct kz_chunk *chunk)
-{
-	return chunk->pages[0].flags != PG_HEAD;
-}
-
 void huge_fork_prepare(void);
 void huge_fork_parent(void);
 void huge_fork_child(void);
