@@ -236,19 +236,23 @@ static void buddy_merge(struct kz_page *page, unsigned order, struct block_count
  * at least their size, as the largest aligned blocks they hold. Two walks
  * cover both uses: the tail of a rounded-up block (ascending orders from an
  * odd start) and a whole run (descending orders from an aligned start).
+ * @count is the range's; a uniform range is split without walking it.
  */
-static void free_range(struct kz_page *first, size_t nr_pages, uint32_t stamp)
+static void free_range(struct kz_page *first, size_t nr_pages, struct block_count count,
+		       uint32_t stamp)
 {
 	struct kz_page *base = page_chunk(first)->pages;
 	size_t idx = page_index(first), end = idx + nr_pages;
 
 	while (idx < end) {
 		unsigned order = (unsigned) __builtin_ctzl(idx | KZ_CHUNK_PAGES);
+		size_t nr;
 
 		while (idx + ((size_t) 1 << order) > end)
 			order--;
-		buddy_merge(&base[idx], order, count_pages(&base[idx], (size_t) 1 << order), stamp);
-		idx += (size_t) 1 << order;
+		nr = (size_t) 1 << order;
+		buddy_merge(&base[idx], order, count_part(&base[idx], nr, nr_pages, count), stamp);
+		idx += nr;
 	}
 }
 
@@ -293,7 +297,7 @@ static struct kz_page *buddy_take(size_t nr_pages, unsigned order, enum page_kin
 				count_part(page + nr_pages, nr_block - nr_pages, nr_block, *count);
 
 			page->flags = 0;
-			free_range(page + nr_pages, nr_block - nr_pages, stamp);
+			free_range(page + nr_pages, nr_block - nr_pages, tail, stamp);
 			count->resident -= tail.resident;
 			count->dirty -= tail.dirty;
 		}
@@ -442,7 +446,9 @@ enum buddy_err buddy_free(struct kz_page *page, size_t nr_pages, enum page_kind 
 	pool.pages_by_kind[kind] -= nr_pages;
 	pool.pages_resident += nr_pages;
 	pool.pages_dirty += zeroed ? 0 : nr_pages;
-	free_range(page, nr_pages, os_now_ms());
+	free_range(page, nr_pages,
+		   (struct block_count){(uint32_t) nr_pages, zeroed ? 0 : (uint32_t) nr_pages},
+		   os_now_ms());
 	pthread_mutex_unlock(&pool.lock);
 	purge_after_free();
 	return BUDDY_OK;
