@@ -61,6 +61,27 @@ static void huge_unmap(struct kz_chunk *chunk)
 	os_unmap(base, size);
 }
 
+/* Take a mapping off the cache. Lock held. */
+static void cache_del(struct kz_chunk *chunk)
+{
+	list_del(&chunk->link);
+	huge.nr_cached--;
+	huge.bytes_cached -= chunk->size;
+}
+
+/* Unmap the oldest cached mapping, dropping the lock around the unmap; its size. */
+static size_t cache_evict_oldest(void)
+{
+	struct kz_chunk *old = list_entry(huge.cached.prev, struct kz_chunk, link);
+	size_t size = old->size;
+
+	cache_del(old);
+	pthread_mutex_unlock(&huge.lock);
+	huge_unmap(old);
+	pthread_mutex_lock(&huge.lock);
+	return size;
+}
+
 /* The smallest cached mapping that holds @len at @align. Lock held. */
 static struct kz_chunk *cache_take(size_t len, size_t align)
 {
@@ -74,11 +95,8 @@ static struct kz_chunk *cache_take(size_t len, size_t align)
 		if (c->size >= len && IS_ALIGNED(c->base, align) && (!best || c->size < best->size))
 			best = c;
 	}
-	if (best) {
-		list_del(&best->link);
-		huge.nr_cached--;
-		huge.bytes_cached -= best->size;
-	}
+	if (best)
+		cache_del(best);
 	return best;
 }
 
@@ -132,12 +150,11 @@ void huge_free(struct kz_chunk *chunk)
 
 	if (zero)
 		memset((void *) chunk->base, 0, chunk->size);
-	pthread_mutex_lock(&huge.lock);
 	if (kz_opt.purge_delay_ms == 0 || chunk->size > HUGE_CACHE_MAX_BYTES) {
-		pthread_mutex_unlock(&huge.lock);
 		huge_unmap(chunk);
 		return;
 	}
+	pthread_mutex_lock(&huge.lock);
 	chunk->pages[0].flags = PG_HEAD | PG_FREE;
 	chunk->pages[0].state = zero ? PAGE_ZEROED : PAGE_DIRTY;
 	chunk->pages[0].free.stamp = os_now_ms();
@@ -145,16 +162,8 @@ void huge_free(struct kz_chunk *chunk)
 	huge.nr_cached++;
 	huge.bytes_cached += chunk->size;
 	/* Over the limits: the oldest mappings go at once. */
-	while (huge.nr_cached > HUGE_CACHE_MAX || huge.bytes_cached > HUGE_CACHE_MAX_BYTES) {
-		struct kz_chunk *old = list_entry(huge.cached.prev, struct kz_chunk, link);
-
-		list_del(&old->link);
-		huge.nr_cached--;
-		huge.bytes_cached -= old->size;
-		pthread_mutex_unlock(&huge.lock);
-		huge_unmap(old);
-		pthread_mutex_lock(&huge.lock);
-	}
+	while (huge.nr_cached > HUGE_CACHE_MAX || huge.bytes_cached > HUGE_CACHE_MAX_BYTES)
+		cache_evict_oldest();
 	pthread_mutex_unlock(&huge.lock);
 	purge_after_free();
 }
@@ -208,13 +217,7 @@ static size_t huge_scan(bool all)
 		if (!all &&
 		    (int32_t) (now - old->pages[0].free.stamp) < (int32_t) kz_opt.purge_delay_ms)
 			break;
-		list_del(&old->link);
-		huge.nr_cached--;
-		huge.bytes_cached -= old->size;
-		bytes += old->size;
-		pthread_mutex_unlock(&huge.lock);
-		huge_unmap(old);
-		pthread_mutex_lock(&huge.lock);
+		bytes += cache_evict_oldest();
 	}
 	pthread_mutex_unlock(&huge.lock);
 	return bytes;
