@@ -43,22 +43,26 @@ static void line_add_hex(struct line *l, uintptr_t v)
 	line_add(l, p);
 }
 
-static void line_write(struct line *l)
+void kz_write_all(int fd, const char *buf, size_t len)
 {
-	const char *p = l->buf;
-
-	l->buf[l->len++] = '\n';
-	while (l->len) {
-		ssize_t n = write(STDERR_FILENO, p, l->len);
+	while (len) {
+		ssize_t n = write(fd, buf, len);
 
 		if (n <= 0)
-			break;
-		p += n;
-		l->len -= (size_t) n;
+			return;
+		buf += n;
+		len -= (size_t) n;
 	}
 }
 
-char *kz_fmt_u64(char *buf, unsigned long long v)
+static void line_write(struct line *l)
+{
+	l->buf[l->len++] = '\n';
+	kz_write_all(STDERR_FILENO, l->buf, l->len);
+}
+
+/* Append the decimal digits of @v to @buf (NUL-terminated); returns the end. */
+static char *fmt_u64(char *buf, unsigned long long v)
 {
 	char tmp[24], *p = tmp + sizeof(tmp);
 
@@ -102,7 +106,7 @@ void kz_assert_fail(const char *expr, const char *file, int line)
 	char num[24];
 	struct line l = {.len = 0};
 
-	kz_fmt_u64(num, (unsigned long long) line);
+	fmt_u64(num, (unsigned long long) line);
 	line_add(&l, "kzmalloc: invariant broken: ");
 	line_add(&l, expr);
 	line_add(&l, " at ");

@@ -6,13 +6,15 @@
 #ifndef KZ_FATAL_H
 #define KZ_FATAL_H
 
+#include <stddef.h>
+
 /* "kzmalloc: <func>(): <what> <addr>", then abort(). */
 void kz_fatal(const char *func, const char *what, const void *addr) __attribute__((noreturn, cold));
 
 /* "kzmalloc: warning: <a><b><c>"; any part may be NULL. */
 void kz_warn(const char *a, const char *b, const char *c) __attribute__((cold));
 
-/* Append the decimal digits of @v to @buf (NUL-terminated); returns the end. */
-char *kz_fmt_u64(char *buf, unsigned long long v);
+/* write(2) until all of @buf is out or the fd fails; no stdio, no allocation. */
+void kz_write_all(int fd, const char *buf, size_t len);
 
 #endif /* KZ_FATAL_H */

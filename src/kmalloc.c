@@ -32,11 +32,6 @@
 /* The alignment every allocation gets. */
 #define KZ_MIN_ALIGN 16
 
-static void *small_alloc(unsigned cls)
-{
-	return tcache_alloc(cls);
-}
-
 /* Anything that is not a class object of at most 16-byte alignment. */
 static void *alloc_slow(size_t size, size_t align)
 {
@@ -53,7 +48,7 @@ static void *alloc_slow(size_t size, size_t align)
 		while (cls < KZ_NR_CLASSES && kz_class_size[cls] % align)
 			cls++;
 		if (cls < KZ_NR_CLASSES)
-			return small_alloc(cls);
+			return tcache_alloc(cls);
 	}
 	if (size <= KZ_CHUNK_SIZE && align <= KZ_CHUNK_SIZE)
 		return large_alloc(size, align);
@@ -63,9 +58,9 @@ static void *alloc_slow(size_t size, size_t align)
 void *kmalloc(size_t size)
 {
 	if (likely(size <= 1024))
-		return small_alloc(kz_class_of_small[(size + 15) >> 4]);
+		return tcache_alloc(kz_class_of_small[(size + 15) >> 4]);
 	if (likely(size <= KZ_SMALL_MAX))
-		return small_alloc(size_to_class(size));
+		return tcache_alloc(size_to_class(size));
 	return alloc_slow(size, KZ_MIN_ALIGN);
 }
 

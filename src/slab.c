@@ -252,6 +252,8 @@ void slab_info(unsigned cls, struct slab_info *info)
 	info->num_objs = cache->nr_slabs * cache->objects;
 	info->active_objs = info->num_objs - cache->nr_free;
 	pthread_mutex_unlock(&cache->lock);
+	info->objs_per_slab = cache->objects;
+	info->pages_per_slab = cache->pages;
 }
 
 unsigned slab_objects(unsigned cls)

@@ -90,6 +90,8 @@ struct slab_info {
 	size_t active_objs; /* held by the program or cached by threads */
 	size_t num_objs;
 	size_t num_slabs;
+	unsigned objs_per_slab;
+	unsigned pages_per_slab;
 };
 
 void slab_info(unsigned cls, struct slab_info *info);

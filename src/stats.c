@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "fatal.h"
 #include "kzmalloc.h"
 #include "meta.h"
 #include "slab.h"
@@ -48,7 +49,6 @@ void kz_stats_print(int fd)
 {
 	static struct report r; /* too big for a small thread stack; the report is rare */
 	struct kz_pool_stats st;
-	const char *p;
 
 	r.len = 0;
 	report_add(&r, "kzmalloc slabinfo: %-14s %10s %10s %8s %11s %12s\n", "# name",
@@ -61,11 +61,9 @@ void kz_stats_print(int fd)
 		if (!info.num_objs)
 			continue;
 		cache_name(name, sizeof(name), kz_class_size[cls]);
-		report_add(&r, "%-14s %10zu %10zu %8u %11u %12zu\n", name, info.active_objs,
-			   info.num_objs, kz_class_size[cls], slab_objects(cls),
-			   (size_t) (info.num_slabs ? 1u << kz_get_order(slab_objects(cls) *
-									 kz_class_size[cls])
-						    : 0));
+		report_add(&r, "%-14s %10zu %10zu %8u %11u %12u\n", name, info.active_objs,
+			   info.num_objs, kz_class_size[cls], info.objs_per_slab,
+			   info.pages_per_slab);
 	}
 	kz_get_pool_stats(&st);
 	report_add(&r, "kzmalloc buddyinfo: pool ");
@@ -80,12 +78,5 @@ void kz_stats_print(int fd)
 		st.pages_mapped - st.pages_in_use, st.pages_resident, st.pages_dirty,
 		st.pages_zeroed, st.pages_purged, st.chunks_unmapped, st.huge_mappings,
 		st.huge_bytes >> 10, meta_mapped() >> 10);
-	for (p = r.buf; r.len;) {
-		ssize_t n = write(fd, p, r.len);
-
-		if (n <= 0)
-			break;
-		p += n;
-		r.len -= (size_t) n;
-	}
+	kz_write_all(fd, r.buf, r.len);
 }
