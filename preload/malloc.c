@@ -3,16 +3,18 @@
  * LD_PRELOAD=libkzmalloc.so run a program on kzmalloc.
  *
  * Only libkzmalloc.so has these (the static library keeps to the kz_
- * names). Each is a tail call into the API layer's hidden functions, so it
- * costs one jump and no PLT; the other names glibc answers to (cfree, the
- * __libc_ names) are aliases of these. Every name is here, so no pointer from glibc's malloc can
- * ever reach kzmalloc's free.
+ * names). malloc and free are the API layer's inline fast paths
+ * themselves (kmalloc_fast.h); each other name is a tail call into its
+ * hidden function, one jump and no PLT; the other names glibc answers to
+ * (cfree, the __libc_ names) are aliases of these. Every name is here, so no pointer from glibc's
+ * malloc can ever reach kzmalloc's free.
  */
 #include <malloc.h>
 #include <stddef.h>
 #include <stdlib.h>
 
 #include "kmalloc.h"
+#include "kmalloc_fast.h"
 #include "kzmalloc.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -32,12 +34,12 @@ int __posix_memalign(void **memptr, size_t alignment, size_t size);
 
 EXPORT void *malloc(size_t size)
 {
-	return kmalloc(size);
+	return kmalloc_fast(size);
 }
 
 EXPORT void free(void *ptr)
 {
-	kfree(ptr);
+	kfree_fast(ptr);
 }
 
 EXPORT void *calloc(size_t nmemb, size_t size)

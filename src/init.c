@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "buddy.h"
+#include "clear.h"
 #include "kzmalloc.h"
 #include "large.h"
 #include "options.h"
@@ -71,6 +72,7 @@ void kz_init_slow(void)
 		return;
 	}
 	options_init();
+	clear_init(kz_opt.init == KZ_INIT_FREE);
 	if (kz_opt.stats)
 		stats_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 512);
 	buddy_init(); /* the pool's shrinker first: the ones above feed it */

@@ -7,10 +7,10 @@
  * back is identified through the page map alone: chunk, page descriptor,
  * compound head, its kind, and for a slab the object's slot and live byte.
  *
- * The fast paths (kmalloc and kfree of a class object) take no lock: the
- * class from the size by arithmetic, a pop or push on the thread's bin, one
- * live byte written; kfree adds the page-map walk and, in the default mode,
- * the clearing of the object.
+ * The fast paths (kmalloc and kfree of a class object, in kmalloc_fast.h so
+ * that preload/ can inline them) take no lock: a pop or push on the
+ * thread's bin, one live byte written; kfree adds the page-map walk and
+ * the class's clear routine. Everything else starts here.
  *
  * Owns no state and no locks. free preserves errno.
  */
@@ -23,11 +23,10 @@
 #include "buddy.h"
 #include "fatal.h"
 #include "init.h"
+#include "kmalloc_fast.h"
 #include "kzmalloc.h"
 #include "large.h"
 #include "options.h"
-#include "pagemap.h"
-#include "tcache.h"
 
 /* The alignment every allocation gets. */
 #define KZ_MIN_ALIGN 16
@@ -55,13 +54,16 @@ static void *alloc_slow(size_t size, size_t align)
 	return huge_alloc(size, align);
 }
 
-void *kmalloc(size_t size)
+void *kmalloc_slow(size_t size)
 {
-	if (likely(size <= 1024))
-		return tcache_alloc(kz_class_of_small[(size + 15) >> 4]);
 	if (likely(size <= KZ_SMALL_MAX))
 		return tcache_alloc(size_to_class(size));
 	return alloc_slow(size, KZ_MIN_ALIGN);
+}
+
+void *kmalloc(size_t size)
+{
+	return kmalloc_fast(size);
 }
 
 /* What a pointer handed back to us is. */
@@ -92,9 +94,8 @@ static void object_lookup(void *ptr, const char *func, bool freeing, struct obje
 	switch (head->kind) {
 	case KIND_SLAB:
 		obj->slab = head->owner;
-		obj->slot = slab_index(obj->slab, ptr);
 		obj->usable = kz_class_size[obj->slab->cls];
-		if (obj->slab->base + obj->slot * obj->usable != (char *) ptr ||
+		if (!slab_slot(obj->slab, ptr, &obj->slot) ||
 		    obj->slot >= slab_objects(obj->slab->cls))
 			kz_fatal(func, "interior pointer", ptr);
 		if (obj->slab->live[obj->slot] != 1)
@@ -124,8 +125,7 @@ static void object_free(void *ptr, const struct object *obj)
 		unsigned cls = obj->slab->cls;
 
 		obj->slab->live[obj->slot] = 0;
-		if (kz_opt.init == KZ_INIT_FREE)
-			object_clear(ptr, kz_class_size[cls]);
+		obj->slab->clear(ptr);
 		tcache_free(cls, ptr, &obj->slab->live[obj->slot]);
 		break;
 	}
@@ -139,8 +139,7 @@ static void object_free(void *ptr, const struct object *obj)
 	errno = saved_errno;
 }
 
-/* Out of line, so that kfree's fast path needs no stack frame. */
-__attribute__((noinline)) static void free_slow(void *ptr, const char *func)
+static void free_slow(void *ptr, const char *func)
 {
 	struct object obj;
 
@@ -150,39 +149,14 @@ __attribute__((noinline)) static void free_slow(void *ptr, const char *func)
 	object_free(ptr, &obj);
 }
 
-/*
- * The fast path: the page map, the compound head, one compare for "an
- * allocated slab", the slot (a multiply, and one more to check that ptr is
- * a slot's start), the live byte, a push on the thread's bin; the object is
- * cleared last, so nothing needs saving around it.
- */
+void kfree_slow(void *ptr)
+{
+	free_slow(ptr, "free");
+}
+
 void kfree(void *ptr)
 {
-	struct kz_page *page = pagemap_page(ptr);
-
-	if (likely(page)) {
-		struct tcache *tc = tcache_self;
-		struct tcache_bin *bin;
-		struct slab *slab;
-		size_t slot;
-
-		page = compound_head(page);
-		if (unlikely(page_flags_kind(page) != page_state16(PG_HEAD, KIND_SLAB)))
-			goto slow;
-		slab = page->owner;
-		slot = slab_index(slab, ptr);
-		bin = &tc->bins[(size_t) slab->cls];
-		if (unlikely(slab->base + slot * slab->size != (char *) ptr ||
-			     slab->live[slot] != 1 || bin->top == bin->end))
-			goto slow;
-		slab->live[slot] = 0;
-		*bin->top++ = (struct tcache_entry){ptr, &slab->live[slot]};
-		if (likely(tc->clear_on_free))
-			object_clear(ptr, slab->size);
-		return;
-	}
-slow:
-	free_slow(ptr, "free");
+	kfree_fast(ptr);
 }
 
 void kfree_sized(void *ptr, size_t size)

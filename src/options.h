@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "util.h"
+
 /* When objects are cleared (KZMALLOC_INIT). */
 enum kz_init_mode {
 	KZ_INIT_FREE,  /* at free: freed memory holds no old data; malloc returns zeroes */
@@ -21,7 +23,7 @@ struct kz_options {
 	bool purge_thread;	 /* KZMALLOC_PURGE_THREAD: purge in the background when idle */
 };
 
-extern struct kz_options kz_opt;
+extern KZ_HIDDEN struct kz_options kz_opt;
 
 /* Scan environ (no getenv, no allocation); warn once per bad setting. */
 void options_init(void);

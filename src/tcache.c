@@ -25,6 +25,9 @@
 #define KZ_CLASS_CAP_ITEM(size, order, cap) (cap),
 static const uint16_t class_cap[KZ_NR_CLASSES] = {KZ_SIZE_CLASSES(KZ_CLASS_CAP_ITEM)};
 
+#define KZ_SMALL_BIN_ITEM(cls) ((cls) << TCACHE_BIN_SHIFT),
+const uint16_t tcache_bin_of_small[1024 / 16 + 1] = {KZ_SMALL_CLASSES(KZ_SMALL_BIN_ITEM)};
+
 enum tcache_state { TCACHE_NONE, TCACHE_LIVE, TCACHE_DEAD };
 
 struct tcache tcache_none; /* all bins NULL: empty and full at once */
@@ -62,7 +65,6 @@ static struct tcache *tcache_create(void)
 	}
 	tc = page_address(page);
 	tc->page = page;
-	tc->clear_on_free = kz_opt.init == KZ_INIT_FREE;
 	tc->clear_on_alloc = kz_opt.init == KZ_INIT_ALLOC;
 	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++) {
 		struct tcache_bin *bin = &tc->bins[cls];

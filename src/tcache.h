@@ -19,9 +19,11 @@ struct tcache_bin {
 	uintptr_t pad; /* 32 bytes: a bin's address is a shift away */
 };
 
+#define TCACHE_BIN_SHIFT 5
+static_assert(sizeof(struct tcache_bin) == 1u << TCACHE_BIN_SHIFT, "a bin is 32 bytes");
+
 struct tcache {
-	struct tcache_bin bins[KZ_NR_CLASSES];
-	bool clear_on_free;   /* KZMALLOC_INIT=free: the free path clears objects */
+	struct tcache_bin bins[KZ_NR_CLASSES]; /* first: bins[cls] is tcache + (cls << 5) */
 	bool clear_on_alloc;  /* KZMALLOC_INIT=alloc: the malloc path clears them */
 	struct kz_page *page; /* the block this cache lives in */
 	struct tcache_entry storage[];
@@ -32,8 +34,8 @@ struct tcache {
  * destructor, tcache_self is tcache_none, whose bins are empty and full at
  * once, so the fast paths need no NULL test and fall to the slow ones.
  */
-extern struct tcache tcache_none;
-extern __thread struct tcache *tcache_self __attribute__((tls_model("initial-exec")));
+extern KZ_HIDDEN struct tcache tcache_none;
+extern KZ_HIDDEN __thread struct tcache *tcache_self __attribute__((tls_model("initial-exec")));
 
 void tcache_init(void);
 
@@ -46,21 +48,32 @@ void tcache_free_slow(unsigned cls, void *obj, uint8_t *live);
 /* Give every object this thread caches back to the slabs. */
 void tcache_flush_all(void);
 
-/* Fast paths: a handful of instructions, no lock, no atomic. */
-static inline void *tcache_alloc(unsigned cls)
+/* The byte offset of each small size's bin in a thread cache, indexed like kz_class_of_small. */
+extern KZ_HIDDEN const uint16_t tcache_bin_of_small[1024 / 16 + 1];
+
+/*
+ * Fast paths: a handful of instructions, no lock, no atomic. tcache_alloc_bin takes the bin as
+ * its byte offset in the cache (cls << TCACHE_BIN_SHIFT), which saves the request path a shift.
+ */
+static inline void *tcache_alloc_bin(size_t bin_offset)
 {
 	struct tcache *tc = tcache_self;
-	struct tcache_bin *bin = &tc->bins[cls];
+	struct tcache_bin *bin = (struct tcache_bin *) ((char *) tc + bin_offset);
 
 	if (likely(bin->top != bin->base)) {
 		struct tcache_entry *e = --bin->top;
 
 		*e->live = 1;
-		if (unlikely(tc->clear_on_alloc))
-			return memset(e->obj, 0, kz_class_size[cls]); /* a tail call */
+		if (unlikely(tc->clear_on_alloc)) /* a tail call */
+			return memset(e->obj, 0, kz_class_size[bin_offset >> TCACHE_BIN_SHIFT]);
 		return e->obj;
 	}
-	return tcache_alloc_slow(cls);
+	return tcache_alloc_slow((unsigned) (bin_offset >> TCACHE_BIN_SHIFT));
+}
+
+static inline void *tcache_alloc(unsigned cls)
+{
+	return tcache_alloc_bin((size_t) cls << TCACHE_BIN_SHIFT);
 }
 
 static inline void tcache_free(unsigned cls, void *obj, uint8_t *live)
