@@ -42,6 +42,7 @@ static inline void kfree_fast(void *ptr)
 	struct tcache_bin *bin;
 	struct slab *slab;
 	size_t cls, slot;
+	uint8_t *live;
 
 	if (unlikely(!pagemap_covers(ptr)))
 		goto slow;
@@ -52,17 +53,20 @@ static inline void kfree_fast(void *ptr)
 			goto slow;
 	}
 	slab = page->owner;
-	if (unlikely(!slab_slot(slab, ptr, &slot) || slab->live[slot] != 1))
+	if (unlikely(!slab_slot(slab, ptr, &slot)))
+		goto slow;
+	live = &slab->live[slot];
+	if (unlikely(*live != 1))
 		goto slow;
 	cls = slab->cls;
 	/* = &tcache_self->bins[cls], spelled so that the compiler shifts once */
-	bin = (struct tcache_bin *) ((char *) tcache_self + ((size_t) cls << TCACHE_BIN_SHIFT));
+	bin = (struct tcache_bin *) ((char *) tcache_self + (cls << TCACHE_BIN_SHIFT));
 	top = bin->top;
 	if (unlikely(top == bin->end))
 		goto slow;
-	slab->live[slot] = 0;
+	*live = 0;
 	top->obj = ptr;
-	top->live = &slab->live[slot];
+	top->live = live;
 	bin->top = top + 1;
 	slab->clear(ptr);
 	return;
