@@ -12,6 +12,7 @@
  */
 #include "clear.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #define CLEAR_INLINE_MAX 1024
@@ -24,6 +25,11 @@ typedef char v32 __attribute__((vector_size(32), aligned(16)));
 static void clear_none(void *obj)
 {
 	(void) obj;
+}
+
+static void clear_first_word(void *obj)
+{
+	*(uint64_t *) obj = 0;
 }
 
 /* Constant @size: the compiler unrolls these loops into plain stores. */
@@ -67,13 +73,17 @@ KZ_SIZE_CLASSES(CLEAR_ROUTINES)
 static const object_clear_fn clear_sse2_class[KZ_NR_CLASSES] = {KZ_SIZE_CLASSES(CLEAR_SSE2_ITEM)};
 static const object_clear_fn clear_avx2_class[KZ_NR_CLASSES] = {KZ_SIZE_CLASSES(CLEAR_AVX2_ITEM)};
 
-void clear_init(bool clear_on_free)
+void clear_init(enum kz_init_mode mode)
 {
 	const object_clear_fn *routines = clear_sse2_class;
 
 	__builtin_cpu_init();
 	if (__builtin_cpu_supports("avx2"))
 		routines = clear_avx2_class;
-	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++)
-		kz_clear_class[cls] = clear_on_free ? routines[cls] : clear_none;
+	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++) {
+		if (mode == KZ_INIT_FREE)
+			kz_clear_class[cls] = routines[cls];
+		else
+			kz_clear_class[cls] = mode == KZ_INIT_NONE ? clear_first_word : clear_none;
+	}
 }

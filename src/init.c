@@ -72,7 +72,7 @@ void kz_init_slow(void)
 		return;
 	}
 	options_init();
-	clear_init(kz_opt.init == KZ_INIT_FREE);
+	clear_init(kz_opt.init);
 	if (kz_opt.stats)
 		stats_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 512);
 	buddy_init(); /* the pool's shrinker first: the ones above feed it */

@@ -42,7 +42,7 @@ static void *alloc_slow(size_t size, size_t align)
 	if (align <= KZ_PAGE_SIZE && size <= KZ_SMALL_MAX) {
 		/* A class whose size is a multiple of @align: every slot of its slabs is aligned.
 		 */
-		unsigned cls = size_to_class(size > align ? size : align);
+		size_t cls = size_to_class(size > align ? size : align);
 
 		while (cls < KZ_NR_CLASSES && kz_class_size[cls] % align)
 			cls++;

@@ -4,13 +4,14 @@
  * jump to them (kmalloc.c builds the kz_ names from the same code).
  *
  * kmalloc_fast, about 20 instructions: the class of a request up to 1 KiB
- * by table, a pop from the thread's bin, the live byte set.
+ * by table, a pop from the thread's stack, the live byte set, the first
+ * word checked (a freed object still reads zero).
  *
  * kfree_fast, about 40 instructions and a clear routine: the page map (two
  * dependent loads; a foreign page reads as an all-zero descriptor), one 16-bit compare for "the
  * head page of an allocated slab" (tail pages take one more hop), one multiply that gives the slot
  * and checks that ptr is its start, the live byte (a double free fails
- * here), a push on the thread's bin, and a tail call to the class's clear
+ * here), a push on the thread's stack, and a tail call to the class's clear
  * routine (a no-op unless KZMALLOC_INIT=free), last, so that nothing needs
  * saving around it. Anything else goes to kfree_slow, which tells misuse
  * from the large, huge and foreign cases.
@@ -31,7 +32,7 @@ void kfree_slow(void *ptr);
 static inline void *kmalloc_fast(size_t size)
 {
 	if (likely(size <= 1024))
-		return tcache_alloc_bin(tcache_bin_of_small[(size + 15) >> 4]);
+		return tcache_alloc(kz_class_of_small[(size + 15) >> 4]);
 	return kmalloc_slow(size);
 }
 
@@ -39,7 +40,7 @@ static inline void kfree_fast(void *ptr)
 {
 	struct tcache_entry *top;
 	struct kz_page *page;
-	struct tcache_bin *bin;
+	struct tcache *tc;
 	struct slab *slab;
 	size_t cls, slot;
 	uint8_t *live;
@@ -59,15 +60,14 @@ static inline void kfree_fast(void *ptr)
 	if (unlikely(*live != 1))
 		goto slow;
 	cls = slab->cls;
-	/* = &tcache_self->bins[cls], spelled so that the compiler shifts once */
-	bin = (struct tcache_bin *) ((char *) tcache_self + (cls << TCACHE_BIN_SHIFT));
-	top = bin->top;
-	if (unlikely(top == bin->end))
+	tc = tcache_self;
+	top = tc->top[cls];
+	if (unlikely(top == tc->end[cls]))
 		goto slow;
 	*live = 0;
 	top->obj = ptr;
 	top->live = live;
-	bin->top = top + 1;
+	tc->top[cls] = top + 1;
 	slab->clear(ptr);
 	return;
 slow:

@@ -19,18 +19,16 @@
 #include <string.h>
 
 #include "buddy.h"
+#include "fatal.h"
 #include "init.h"
 #include "options.h"
 
 #define KZ_CLASS_CAP_ITEM(size, order, cap) (cap),
 static const uint16_t class_cap[KZ_NR_CLASSES] = {KZ_SIZE_CLASSES(KZ_CLASS_CAP_ITEM)};
 
-#define KZ_SMALL_BIN_ITEM(cls) ((cls) << TCACHE_BIN_SHIFT),
-const uint16_t tcache_bin_of_small[1024 / 16 + 1] = {KZ_SMALL_CLASSES(KZ_SMALL_BIN_ITEM)};
-
 enum tcache_state { TCACHE_NONE, TCACHE_LIVE, TCACHE_DEAD };
 
-struct tcache tcache_none; /* all bins NULL: empty and full at once */
+struct tcache tcache_none; /* all stacks NULL: empty and full at once */
 __thread struct tcache *tcache_self __attribute__((tls_model("initial-exec"))) = &tcache_none;
 static __thread unsigned char tcache_state __attribute__((tls_model("initial-exec")));
 
@@ -38,6 +36,14 @@ static pthread_key_t tcache_key;
 static size_t tcache_pages;
 
 static void tcache_destroy(void *arg);
+
+/* The pop check every cache starts with, from the settings. */
+static uint64_t pop_check_setting(void)
+{
+	if (kz_opt.init == KZ_INIT_ALLOC)
+		return TCACHE_POP_CLEAR;
+	return kz_opt.check == KZ_CHECK_FULL ? TCACHE_POP_FULL : 0;
+}
 
 void tcache_init(void)
 {
@@ -48,6 +54,7 @@ void tcache_init(void)
 	tcache_pages =
 		(sizeof(struct tcache) + slots * sizeof(struct tcache_entry) + KZ_PAGE_SIZE - 1) >>
 		KZ_PAGE_SHIFT;
+	tcache_none.pop_check = pop_check_setting();
 	pthread_key_create(&tcache_key, tcache_destroy);
 }
 
@@ -65,12 +72,10 @@ static struct tcache *tcache_create(void)
 	}
 	tc = page_address(page);
 	tc->page = page;
-	tc->clear_on_alloc = kz_opt.init == KZ_INIT_ALLOC;
+	tc->pop_check = tcache_none.pop_check;
 	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++) {
-		struct tcache_bin *bin = &tc->bins[cls];
-
-		bin->base = bin->top = &tc->storage[slot];
-		bin->end = bin->base + class_cap[cls];
+		tc->base[cls] = tc->top[cls] = &tc->storage[slot];
+		tc->end[cls] = tc->base[cls] + class_cap[cls];
 		slot += class_cap[cls];
 	}
 	tcache_self = tc;
@@ -79,15 +84,36 @@ static struct tcache *tcache_create(void)
 	return tc;
 }
 
-static size_t bin_count(const struct tcache_bin *bin)
+static size_t stack_count(const struct tcache *tc, size_t cls)
 {
-	return (size_t) (bin->top - bin->base);
+	return (size_t) (tc->top[cls] - tc->base[cls]);
 }
 
-void *tcache_alloc_slow(unsigned cls)
+static bool object_is_zero(const void *obj, size_t size)
+{
+	const uint64_t *w = obj;
+
+	for (size_t i = 0; i < size / sizeof(*w); i++)
+		if (w[i])
+			return false;
+	return true;
+}
+
+void *tcache_alloc_check(size_t cls, void *obj)
+{
+	uint64_t check = tcache_none.pop_check; /* every cache's */
+	size_t size = kz_class_size[cls];
+
+	if (check & TCACHE_POP_CLEAR)
+		return memset(obj, 0, size);
+	if (!object_is_zero(obj, check & TCACHE_POP_FULL ? size : sizeof(uint64_t)))
+		kz_fatal("malloc", "write after free", obj);
+	return obj;
+}
+
+void *tcache_alloc_slow(size_t cls)
 {
 	struct tcache *tc = tcache_self;
-	struct tcache_bin *bin;
 	struct tcache_entry e;
 	size_t cap;
 
@@ -98,20 +124,20 @@ void *tcache_alloc_slow(unsigned cls)
 		if (!slab_refill(cls, &e, 1))
 			return NULL;
 	} else {
-		bin = &tc->bins[cls];
-		cap = (size_t) (bin->end - bin->base);
-		bin->top = bin->base + slab_refill(cls, bin->base, cap > 1 ? cap / 2 : 1);
-		if (bin->top == bin->base)
+		cap = (size_t) (tc->end[cls] - tc->base[cls]);
+		tc->top[cls] =
+			tc->base[cls] + slab_refill(cls, tc->base[cls], cap > 1 ? cap / 2 : 1);
+		if (tc->top[cls] == tc->base[cls])
 			return NULL;
-		e = *--bin->top;
+		e = *--tc->top[cls];
 	}
 	*e.live = 1;
-	if (kz_opt.init == KZ_INIT_ALLOC)
-		memset(e.obj, 0, kz_class_size[cls]);
+	if ((*(const uint64_t *) e.obj | tcache_none.pop_check) != 0)
+		return tcache_alloc_check(cls, e.obj);
 	return e.obj;
 }
 
-void tcache_free_slow(unsigned cls, void *obj, uint8_t *live)
+void tcache_free_slow(size_t cls, void *obj, uint8_t *live)
 {
 	int saved_errno = errno;
 	struct tcache_entry e = {obj, live};
@@ -120,13 +146,12 @@ void tcache_free_slow(unsigned cls, void *obj, uint8_t *live)
 	if (tc == &tcache_none) {
 		slab_flush(cls, &e, 1);
 	} else {
-		struct tcache_bin *bin = &tc->bins[cls];
-		size_t n = bin_count(bin), keep = n / 2;
+		size_t n = stack_count(tc, cls), keep = n / 2;
 
-		slab_flush(cls, bin->base, n - keep);
-		memmove(bin->base, bin->base + (n - keep), keep * sizeof(*bin->base));
-		bin->top = bin->base + keep;
-		*bin->top++ = e;
+		slab_flush(cls, tc->base[cls], n - keep);
+		memmove(tc->base[cls], tc->base[cls] + (n - keep), keep * sizeof(e));
+		tc->top[cls] = tc->base[cls] + keep;
+		*tc->top[cls]++ = e;
 	}
 	errno = saved_errno; /* free keeps errno */
 }
@@ -138,10 +163,8 @@ void tcache_flush_all(void)
 	if (tc == &tcache_none)
 		return;
 	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++) {
-		struct tcache_bin *bin = &tc->bins[cls];
-
-		slab_flush(cls, bin->base, bin_count(bin));
-		bin->top = bin->base;
+		slab_flush(cls, tc->base[cls], stack_count(tc, cls));
+		tc->top[cls] = tc->base[cls];
 	}
 }
 
