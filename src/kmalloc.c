@@ -31,24 +31,41 @@
 /* The alignment every allocation gets. */
 #define KZ_MIN_ALIGN 16
 
+static bool is_power_of_2(size_t x)
+{
+	return x && !(x & (x - 1));
+}
+
+/*
+ * The class an allocation of @size bytes aligned to @align gets: the first that fits whose size
+ * is a multiple of @align, so that every slot of its slabs is aligned; KZ_NR_CLASSES for a page
+ * run or a mapping.
+ */
+static size_t alloc_class(size_t size, size_t align)
+{
+	size_t cls;
+
+	if (align > KZ_PAGE_SIZE || size > KZ_SMALL_MAX)
+		return KZ_NR_CLASSES;
+	cls = size_to_class(size > align ? size : align);
+	while (cls < KZ_NR_CLASSES && kz_class_size[cls] % align)
+		cls++;
+	return cls;
+}
+
 /* Anything that is not a class object of at most 16-byte alignment. */
 static void *alloc_slow(size_t size, size_t align)
 {
+	size_t cls;
+
 	kz_init();
 	if (size > PTRDIFF_MAX) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (align <= KZ_PAGE_SIZE && size <= KZ_SMALL_MAX) {
-		/* A class whose size is a multiple of @align: every slot of its slabs is aligned.
-		 */
-		size_t cls = size_to_class(size > align ? size : align);
-
-		while (cls < KZ_NR_CLASSES && kz_class_size[cls] % align)
-			cls++;
-		if (cls < KZ_NR_CLASSES)
-			return tcache_alloc(cls);
-	}
+	cls = alloc_class(size, align);
+	if (cls < KZ_NR_CLASSES)
+		return tcache_alloc(cls);
 	if (size <= KZ_CHUNK_SIZE && align <= KZ_CHUNK_SIZE)
 		return large_alloc(size, align);
 	return huge_alloc(size, align);
@@ -74,6 +91,12 @@ struct object {
 	size_t usable;
 };
 
+/* What a pointer inside an object is called: no allocation is less than 16-byte aligned. */
+static const char *inside(const void *ptr)
+{
+	return IS_ALIGNED(ptr, KZ_MIN_ALIGN) ? "interior pointer" : "unaligned pointer";
+}
+
 /*
  * Identify @ptr for @func (which frees it if @freeing), or stop the process with the one-line
  * message: not ours, inside an object rather than at its start, already free, or a block of the
@@ -97,18 +120,18 @@ static void object_lookup(void *ptr, const char *func, bool freeing, struct obje
 		obj->usable = kz_class_size[obj->slab->cls];
 		if (!slab_slot(obj->slab, ptr, &obj->slot) ||
 		    obj->slot >= slab_objects(obj->slab->cls))
-			kz_fatal(func, "interior pointer", ptr);
+			kz_fatal(func, inside(ptr), ptr);
 		if (obj->slab->live[obj->slot] != 1)
 			kz_fatal(func, freed, ptr);
 		return;
 	case KIND_LARGE:
 		if (page_address(head) != ptr)
-			kz_fatal(func, "interior pointer", ptr);
+			kz_fatal(func, inside(ptr), ptr);
 		obj->usable = large_usable(head);
 		return;
 	case KIND_HUGE:
 		if (page_chunk(head)->base != (uintptr_t) ptr)
-			kz_fatal(func, "interior pointer", ptr);
+			kz_fatal(func, inside(ptr), ptr);
 		obj->usable = page_chunk(head)->size;
 		return;
 	default:
@@ -159,17 +182,50 @@ void kfree(void *ptr)
 	kfree_fast(ptr);
 }
 
+/*
+ * Whether @obj could be what an allocation of @size bytes aligned to @align returned: its class,
+ * or for a page run its page count, or for a mapping a length it could have been reused for
+ * (the huge cache hands out mappings up to a quarter larger than asked).
+ */
+static bool object_fits(const struct object *obj, size_t size, size_t align)
+{
+	size_t cls = alloc_class(size, align),
+	       pages = (size + KZ_PAGE_SIZE - 1) & ~(KZ_PAGE_SIZE - 1);
+
+	switch (obj->head->kind) {
+	case KIND_SLAB:
+		return cls == obj->slab->cls;
+	case KIND_LARGE:
+		return cls == KZ_NR_CLASSES && pages == obj->usable;
+	default:
+		return cls == KZ_NR_CLASSES && pages <= obj->usable &&
+		       obj->usable - pages <= obj->usable / 4;
+	}
+}
+
+void kfree_checked(void *ptr, size_t size, size_t align, const char *func)
+{
+	struct object obj;
+
+	if (!ptr)
+		return;
+	object_lookup(ptr, func, true, &obj);
+	if (!is_power_of_2(align) || !IS_ALIGNED(ptr, align))
+		kz_fatal(func, "wrong alignment for", ptr);
+	if (size > PTRDIFF_MAX ||
+	    !object_fits(&obj, size, align < KZ_MIN_ALIGN ? KZ_MIN_ALIGN : align))
+		kz_fatal(func, "wrong size for", ptr);
+	object_free(ptr, &obj);
+}
+
 void kfree_sized(void *ptr, size_t size)
 {
-	(void) size;
-	kfree(ptr);
+	kfree_checked(ptr, size, KZ_MIN_ALIGN, "free_sized");
 }
 
 void kfree_aligned_sized(void *ptr, size_t alignment, size_t size)
 {
-	(void) alignment;
-	(void) size;
-	kfree(ptr);
+	kfree_checked(ptr, size, alignment, "free_aligned_sized");
 }
 
 void *kcalloc(size_t nmemb, size_t size)
@@ -231,11 +287,6 @@ void *kreallocarray(void *ptr, size_t nmemb, size_t size)
 		return NULL;
 	}
 	return krealloc(ptr, total);
-}
-
-static bool is_power_of_2(size_t x)
-{
-	return x && !(x & (x - 1));
 }
 
 /* memalign rounds a bad alignment up to a power of two, as glibc does. */
