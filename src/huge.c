@@ -187,7 +187,12 @@ void *huge_resize(struct kz_chunk *chunk, size_t size)
 	if (os_remap_inplace(base, old, len)) {
 		if (buddy_huge_resize(chunk, len))
 			return base;
-		os_remap_inplace(base, len, old);
+		/*
+		 * No page-map leaf for the new part: drop it again. munmap, not a
+		 * shrinking mremap, which the OS (or a fault test) may refuse and
+		 * leave the tail mapped but owned by nobody.
+		 */
+		os_unmap((char *) base + old, len - old);
 	}
 	/* ...else move the pages to a new aligned mapping of the new size. */
 	dest = os_map_aligned(len, KZ_CHUNK_SIZE);
