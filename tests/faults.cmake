@@ -8,4 +8,15 @@ if(KZ_FAULT_INJECTION)
   # trims, so fault n of a sweep is the same call in every run.
   kz_unit_test(test_faults ENV KZMALLOC_PURGE_THREAD=0 KZMALLOC_PURGE_DELAY=600000)
   set_tests_properties(test_faults PROPERTIES LABELS "unit;faults")
+
+  add_executable(test_faults_new test_faults_new.cc)
+  target_link_libraries(test_faults_new PRIVATE kzmalloc_internal)
+  set_target_properties(test_faults_new PROPERTIES CXX_STANDARD 17 CXX_STANDARD_REQUIRED ON
+    CXX_EXTENSIONS OFF)
+  add_test(NAME test_faults_new COMMAND test_faults_new)
+  set_tests_properties(test_faults_new PROPERTIES LABELS "unit;faults")
 endif()
+
+# A real `ulimit -v` (RLIMIT_AS, in a child), in every build.
+kz_unit_test(test_faults_rlimit)
+set_tests_properties(test_faults_rlimit PROPERTIES LABELS "unit;faults")

@@ -343,4 +343,101 @@ static inline bool fx_release(struct fx *fx)
 	return ok;
 }
 
+/* The ways to ask for memory that need free pages or a new mapping, for fx_exhaust(). */
+enum fx_ask {
+	FX_ASK_HUGE,
+	FX_ASK_LARGE,
+	FX_ASK_CALLOC,
+	FX_ASK_MEMALIGN,
+	FX_ASK_POSIX,
+	FX_ASK_VALLOC,
+	FX_ASK_PAGE,
+	FX_ASK_CHUNK,
+	FX_ASK_SMALL,
+	FX_NR_ASKS
+};
+
+static const char *const fx_ask_names[FX_NR_ASKS] = {"malloc(8 MiB)",
+						     "malloc(1 MiB)",
+						     "calloc(1, 2 MiB)",
+						     "memalign(1 MiB, 1 MiB)",
+						     "posix_memalign(4096, 4 MiB)",
+						     "valloc(300 KiB)",
+						     "kz_get_zeroed_page()",
+						     "kz_alloc_pages(10)",
+						     "malloc(64)"};
+
+struct fx_held {
+	void *p;
+	unsigned order; /* FX_ASK_PAGE, FX_ASK_CHUNK: a page block */
+	bool pages;
+};
+
+/*
+ * Ask the same way until it fails, which it must do with ENOMEM, before
+ * @cap objects are held; the successes are added to @held[*@n].
+ */
+static inline bool fx_exhaust(struct fx *fx, enum fx_ask ask, struct fx_held *held, size_t *n,
+			      size_t cap)
+{
+	for (;;) {
+		void *p = NULL;
+		int err;
+
+		if (*n == cap)
+			return fx_fail(fx, "%s never failed", fx_ask_names[ask]);
+		errno = 0;
+		switch (ask) {
+		case FX_ASK_HUGE:
+			p = kz_malloc(fx_opaque(8 * FX_MIB));
+			break;
+		case FX_ASK_LARGE:
+			p = kz_malloc(fx_opaque(1 * FX_MIB));
+			break;
+		case FX_ASK_CALLOC:
+			p = kz_calloc(1, fx_opaque(2 * FX_MIB));
+			break;
+		case FX_ASK_MEMALIGN:
+			p = kz_memalign(FX_MIB, fx_opaque(FX_MIB));
+			break;
+		case FX_ASK_POSIX:
+			err = kz_posix_memalign(&p, 4096, fx_opaque(4 * FX_MIB));
+			if (err && err != ENOMEM)
+				return fx_fail(fx, "posix_memalign returned %d", err);
+			if (err) {
+				errno = err;
+				p = NULL;
+			}
+			break;
+		case FX_ASK_VALLOC:
+			p = kz_valloc(fx_opaque(300 * FX_KIB));
+			break;
+		case FX_ASK_PAGE:
+			p = kz_get_zeroed_page();
+			break;
+		case FX_ASK_CHUNK:
+			p = kz_alloc_pages(KZ_MAX_ORDER);
+			break;
+		default:
+			p = kz_malloc(fx_opaque(64));
+			break;
+		}
+		if (!p && errno != ENOMEM)
+			return fx_fail(fx, "%s failed with errno %d", fx_ask_names[ask], errno);
+		if (!p)
+			return true;
+		held[(*n)++] = (struct fx_held){p, ask == FX_ASK_CHUNK ? KZ_MAX_ORDER : 0,
+						ask == FX_ASK_PAGE || ask == FX_ASK_CHUNK};
+	}
+}
+
+static inline void fx_held_free(struct fx_held *held, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (held[i].pages)
+			kz_free_pages(held[i].p, held[i].order);
+		else
+			kz_free(held[i].p);
+}
+
 #endif /* KZFAULT_H */
