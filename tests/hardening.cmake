@@ -1,8 +1,11 @@
-# Faults, included by tests/CMakeLists.txt (after kz_unit_test is defined).
+# Hardening tests, included by tests/CMakeLists.txt (after kz_unit_test is
+# defined). Labels: unit, and faults or stress.
 #
-#   test_faults        OS calls failing on purpose (a KZ_FAULT_INJECTION build
-#                      only): sweeps, random faults, an overcommit limit
-#   test_faults_new    C++ operator new under the same faults
+#   test_faults         OS calls failing on purpose (a KZ_FAULT_INJECTION build
+#                       only): sweeps, random faults, an overcommit limit
+#   test_faults_new     C++ operator new under the same faults
+#   test_faults_rlimit  a real `ulimit -v` (RLIMIT_AS) in a child
+#   test_stress16       16 threads, every operation at random, 3 s
 if(KZ_FAULT_INJECTION)
   # No purger thread and a long delay: the only purges are the tests' own
   # trims, so fault n of a sweep is the same call in every run.
@@ -20,3 +23,7 @@ endif()
 # A real `ulimit -v` (RLIMIT_AS, in a child), in every build.
 kz_unit_test(test_faults_rlimit)
 set_tests_properties(test_faults_rlimit PROPERTIES LABELS "unit;faults")
+
+# Sixteen threads, every operation, for a fixed time (the argument: seconds).
+kz_unit_test(test_stress16)
+set_tests_properties(test_stress16 PROPERTIES LABELS "unit;stress")
