@@ -111,7 +111,9 @@ static void huge_trim(struct kz_chunk *chunk, size_t len)
 
 void *huge_alloc(size_t size, size_t align)
 {
-	size_t len = page_round(size);
+	/* At least a page: memalign(8 MiB, 0) must be a unique pointer of ours, not a 0-byte map.
+	 */
+	size_t len = size ? page_round(size) : KZ_PAGE_SIZE;
 	struct kz_chunk *chunk;
 	void *mem;
 

@@ -395,7 +395,8 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-int main(void)
+/* An argument runs only the cases whose names match it (a glob), e.g. "*threads". */
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sweep_mmap),	    cmocka_unit_test(sweep_mremap),
@@ -404,5 +405,7 @@ int main(void)
 		cmocka_unit_test(overcommit_limit),
 	};
 
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
