@@ -9,7 +9,8 @@
  *
  * fork: every lock is taken in the global order before, and released (in
  * the parent) or re-initialised (in the child) after:
- *   kmalloc caches (class order) -> huge_lock -> pool.purge_lock -> pool.lock
+ *   quarantine -> kmalloc caches (class order) -> huge_lock -> pool.purge_lock
+ *   -> pool.lock
  * At exit the destructor prints the report if KZMALLOC_STATS asks for it;
  * Debug builds check the pool's invariants one last time.
  */
@@ -27,6 +28,7 @@
 #include "purge.h"
 #include "slab.h"
 #include "tcache.h"
+#include "vg.h"
 
 atomic_bool kz_ready;
 static atomic_int kz_started;
@@ -41,6 +43,7 @@ static int stats_fd = -1;
 
 static void fork_prepare(void)
 {
+	tcache_fork_prepare();
 	slab_fork_prepare();
 	huge_fork_prepare();
 	buddy_fork_prepare();
@@ -51,6 +54,7 @@ static void fork_parent(void)
 	buddy_fork_parent();
 	huge_fork_parent();
 	slab_fork_parent();
+	tcache_fork_parent();
 }
 
 static void fork_child(void)
@@ -58,6 +62,7 @@ static void fork_child(void)
 	buddy_fork_child();
 	huge_fork_child();
 	slab_fork_child();
+	tcache_fork_child();
 	purge_fork_child();
 }
 
@@ -70,6 +75,7 @@ void kz_init_slow(void)
 			sched_yield();
 		return;
 	}
+	vg_init(); /* first: the layers below set themselves up for memcheck */
 	options_init();
 	if (kz_opt.stats)
 		stats_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 512);
