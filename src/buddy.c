@@ -733,9 +733,3 @@ void buddy_fork_parent(void)
 	pthread_mutex_unlock(&pool.lock);
 	pthread_mutex_unlock(&pool.purge_lock);
 }
-
-void buddy_fork_child(void)
-{
-	pthread_mutex_init(&pool.lock, NULL);
-	pthread_mutex_init(&pool.purge_lock, NULL);
-}

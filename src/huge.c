@@ -272,8 +272,3 @@ void huge_fork_parent(void)
 {
 	pthread_mutex_unlock(&huge.lock);
 }
-
-void huge_fork_child(void)
-{
-	pthread_mutex_init(&huge.lock, NULL);
-}

@@ -280,9 +280,3 @@ void slab_fork_parent(void)
 	for (unsigned cls = KZ_NR_CLASSES; cls-- > 0;)
 		pthread_mutex_unlock(&kmalloc_caches[cls].lock);
 }
-
-void slab_fork_child(void)
-{
-	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++)
-		pthread_mutex_init(&kmalloc_caches[cls].lock, NULL);
-}

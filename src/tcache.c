@@ -271,8 +271,3 @@ void tcache_fork_parent(void)
 {
 	pthread_mutex_unlock(&quarantine.lock);
 }
-
-void tcache_fork_child(void)
-{
-	pthread_mutex_init(&quarantine.lock, NULL);
-}

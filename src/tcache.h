@@ -51,7 +51,6 @@ size_t tcache_quarantined(unsigned cls);
 
 void tcache_fork_prepare(void);
 void tcache_fork_parent(void);
-void tcache_fork_child(void);
 
 /* Fast paths: a handful of instructions, no lock, no atomic. */
 static inline void *tcache_alloc(unsigned cls)
