@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { WORKERS = 4, GENERATIONS = 3, OPS = 4000, MAILBOX = 16 };
+enum { WORKERS = 4, GENERATIONS = 3, OPS = 1500, MAILBOX = 16 };
 
 struct mailbox {
 	pthread_mutex_t lock;

@@ -7,7 +7,9 @@
 #   kzmalloc  memcheck with kzmalloc active, scripts/kzmalloc --valgrind
 #             (mode 2: kzmalloc describes its heap with client requests)
 #   helgrind  helgrind with kzmalloc active
-# and the report must count exactly ERRORS errors and match PATTERN.
+# and the report must count exactly ERRORS errors and match PATTERN. The
+# unit programs run under memcheck too (kz_unit_test), with kzmalloc active:
+# their kz_ calls are not memcheck's to replace.
 if(NOT VALGRIND)
   return()
 endif()
@@ -78,3 +80,12 @@ kz_vg_test(realloc_huge kzmalloc 0 "" vg_realloc_huge)
 # Threads: helgrind finds no race in kzmalloc's thread caches, slabs, pool or purger.
 kz_vg_test(helgrind.threads helgrind 0 "" vg_threads)
 kz_vg_test(helgrind.test_threads helgrind 0 "" test_threads)
+
+# Mode 2 for the C++ operators, from the static library and from libkzmalloc.so.
+kz_vg_test(mode2.cxx_new_delete kzmalloc 0 "" test_new_delete)
+kz_vg_test(mode2.cxx_new_delete.shared kzmalloc 0 "" test_new_delete_shared)
+
+# Real programs (python3, perl, sort, git, gcc) with kzmalloc active under memcheck.
+add_test(NAME valgrind.programs COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/valgrind/programs.sh
+  ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR})
+set_tests_properties(valgrind.programs PROPERTIES LABELS valgrind TIMEOUT 600)
