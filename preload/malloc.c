@@ -3,19 +3,20 @@
  * LD_PRELOAD=libkzmalloc.so run a program on kzmalloc.
  *
  * Only libkzmalloc.so has these (the static library keeps to the kz_
- * names). Each is a tail call into the API layer's hidden functions, so it
- * costs one jump and no PLT; the other names glibc answers to (cfree, the
- * __libc_ names) are aliases of these. Every name is here, so no pointer from glibc's malloc can
- * ever reach kzmalloc's free.
+ * names). malloc and free are the API layer's inline fast paths
+ * themselves (kmalloc_fast.h); each other name is a tail call into its
+ * hidden function, one jump and no PLT; the other names glibc answers to
+ * (cfree, the __libc_ names) are aliases of these. Every name is here, so no pointer from glibc's
+ * malloc can ever reach kzmalloc's free.
  *
  * Under plain `valgrind prog`, memcheck 3.19 replaces, in this library,
  * malloc, free, calloc, realloc, posix_memalign, aligned_alloc, memalign,
  * valloc, malloc_usable_size, malloc_trim, mallinfo, malloc_stats, mallopt
  * and every operator new and delete. It replaces code addresses, so the
  * aliases below go with their targets. It leaves reallocarray, free_sized,
- * free_aligned_sized, pvalloc and mallinfo2 alone: those call the public
- * names (through the PLT, never the API layer) and so work on whichever
- * heap the public names serve: kzmalloc's, or memcheck's.
+ * free_aligned_sized, pvalloc and mallinfo2 alone: under memcheck, when the
+ * public names serve memcheck's heap, those call the public names (through
+ * the PLT, never the API layer), so they work on memcheck's blocks.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -24,6 +25,7 @@
 #include <stdlib.h>
 
 #include "kmalloc.h"
+#include "kmalloc_fast.h"
 #include "kzmalloc.h"
 #include "vg.h"
 
@@ -44,12 +46,12 @@ int __posix_memalign(void **memptr, size_t alignment, size_t size);
 
 EXPORT void *malloc(size_t size)
 {
-	return kmalloc(size);
+	return kmalloc_fast(size);
 }
 
 EXPORT void free(void *ptr)
 {
-	kfree(ptr);
+	kfree_fast(ptr);
 }
 
 EXPORT void *calloc(size_t nmemb, size_t size)
@@ -62,10 +64,35 @@ EXPORT void *realloc(void *ptr, size_t size)
 	return krealloc(ptr, size);
 }
 
+/*
+ * Under memcheck: does the public malloc serve kzmalloc's heap, or, under
+ * plain `valgrind prog`, memcheck's? Asked once, by an allocation.
+ */
+static bool malloc_is_memcheck(void)
+{
+	static _Atomic int answer; /* 0: not asked yet, 1: kzmalloc, 2: memcheck */
+
+	if (!answer) {
+		void *p = malloc(1);
+
+		answer = kmalloc_owns((uintptr_t) p) ? 1 : 2;
+		free(p);
+	}
+	return answer == 2;
+}
+
+/* True where the functions memcheck does not replace must call the public names. */
+static inline bool memcheck_serves_malloc(void)
+{
+	return unlikely(vg_memcheck) && malloc_is_memcheck();
+}
+
 EXPORT void *reallocarray(void *ptr, size_t nmemb, size_t size)
 {
 	size_t total;
 
+	if (!memcheck_serves_malloc())
+		return kreallocarray(ptr, nmemb, size);
 	if (__builtin_mul_overflow(nmemb, size, &total)) {
 		errno = ENOMEM;
 		return NULL;
@@ -97,6 +124,8 @@ EXPORT void *pvalloc(size_t size)
 {
 	size_t rounded = (size + KZ_PAGE_SIZE - 1) & ~(KZ_PAGE_SIZE - 1);
 
+	if (!memcheck_serves_malloc())
+		return kpvalloc(size);
 	if (rounded < size) {
 		errno = ENOMEM;
 		return NULL;
@@ -111,15 +140,18 @@ EXPORT size_t malloc_usable_size(void *ptr)
 
 EXPORT void free_sized(void *ptr, size_t size)
 {
-	(void) size;
-	free(ptr);
+	if (memcheck_serves_malloc())
+		free(ptr);
+	else
+		kfree_sized(ptr, size);
 }
 
 EXPORT void free_aligned_sized(void *ptr, size_t alignment, size_t size)
 {
-	(void) alignment;
-	(void) size;
-	free(ptr);
+	if (memcheck_serves_malloc())
+		free(ptr);
+	else
+		kfree_aligned_sized(ptr, alignment, size);
 }
 
 EXPORT int malloc_trim(size_t pad)
@@ -127,23 +159,9 @@ EXPORT int malloc_trim(size_t pad)
 	return kz_malloc_trim(pad);
 }
 
-/* Under memcheck: does the public malloc serve kzmalloc's heap, or memcheck's? Asked once. */
-static bool malloc_is_memcheck(void)
-{
-	static _Atomic int answer; /* 0: not asked yet, 1: kzmalloc, 2: memcheck */
-
-	if (!answer) {
-		void *p = malloc(1);
-
-		answer = kmalloc_owns((uintptr_t) p) ? 1 : 2;
-		free(p);
-	}
-	return answer == 2;
-}
-
 EXPORT struct mallinfo2 mallinfo2(void)
 {
-	if (unlikely(vg_memcheck) && malloc_is_memcheck()) {
+	if (memcheck_serves_malloc()) {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations" /* memcheck's: all it offers */
 		struct mallinfo mi = mallinfo();

@@ -128,12 +128,12 @@ KZ_EXPORT void operator delete[](void *p) noexcept
 
 KZ_EXPORT void operator delete(void *p, std::size_t size) noexcept
 {
-	kfree_sized(p, size);
+	kfree_checked(p, size, __STDCPP_DEFAULT_NEW_ALIGNMENT__, "operator delete");
 }
 
 KZ_EXPORT void operator delete[](void *p, std::size_t size) noexcept
 {
-	kfree_sized(p, size);
+	kfree_checked(p, size, __STDCPP_DEFAULT_NEW_ALIGNMENT__, "operator delete[]");
 }
 
 KZ_EXPORT void operator delete(void *p, const std::nothrow_t &) noexcept
@@ -158,12 +158,12 @@ KZ_EXPORT void operator delete[](void *p, std::align_val_t) noexcept
 
 KZ_EXPORT void operator delete(void *p, std::size_t size, std::align_val_t align) noexcept
 {
-	kfree_aligned_sized(p, to_size(align), size);
+	kfree_checked(p, size, to_size(align), "operator delete");
 }
 
 KZ_EXPORT void operator delete[](void *p, std::size_t size, std::align_val_t align) noexcept
 {
-	kfree_aligned_sized(p, to_size(align), size);
+	kfree_checked(p, size, to_size(align), "operator delete[]");
 }
 
 KZ_EXPORT void operator delete(void *p, std::align_val_t, const std::nothrow_t &) noexcept

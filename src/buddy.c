@@ -556,9 +556,11 @@ static size_t purge_isolate(struct kz_page **batch, uint32_t now, uint32_t delay
 	return n;
 }
 
-/* Give isolated blocks back: purged ones to the lists clean, unmapped chunks' descriptors to the
- * spares. */
-static size_t purge_putback(struct kz_page **batch, size_t n, uint32_t now)
+/*
+ * Give isolated blocks back: purged ones to the lists clean, unmapped chunks' descriptors to the
+ * spares. A block the OS would not purge (@purged false) goes back as it was, stamp and all.
+ */
+static size_t purge_putback(struct kz_page **batch, const bool *purged, size_t n, uint32_t now)
 {
 	size_t bytes = 0;
 
@@ -570,20 +572,31 @@ static size_t purge_putback(struct kz_page **batch, size_t n, uint32_t now)
 			pool.chunks_unmapped++;
 			continue;
 		}
+		page->flags = 0;
+		if (!purged[i]) {
+			buddy_merge(page, page->order, block_count_of(page), page->free.stamp);
+			continue;
+		}
 		pool.pages_resident -= page->free.nr_resident;
 		pool.pages_dirty -= page->free.nr_dirty;
 		pool.pages_purged += page->free.nr_resident;
 		bytes += (size_t) page->free.nr_resident << KZ_PAGE_SHIFT;
-		page->flags = 0;
 		buddy_merge(page, page->order, (struct block_count){0, 0}, now);
 	}
 	return bytes;
 }
 
+/*
+ * Purge in batches until nothing expired is left. If madvise fails, the
+ * pages keep their states (a dirty page marked clean would be handed out
+ * with old data) and the pass ends, since the block it put back would be
+ * isolated again at once; a later pass tries again.
+ */
 size_t buddy_purge(bool all)
 {
 	uint32_t delay = all ? 0 : kz_opt.purge_delay_ms;
 	struct kz_page *batch[PURGE_BATCH];
+	bool purged[PURGE_BATCH], refused = false;
 	size_t n, bytes = 0;
 
 	pthread_mutex_lock(&pool.purge_lock);
@@ -596,19 +609,22 @@ size_t buddy_purge(bool all)
 			struct kz_page *page = batch[i];
 			size_t nr = (size_t) 1 << page->order;
 
-			if (page->free.nr_resident) {
-				os_purge(page_address(page), nr << KZ_PAGE_SHIFT);
+			purged[i] = true;
+			if (!page->free.nr_resident) {
+				os_unmap(page_address(page), KZ_CHUNK_SIZE);
+			} else if (os_purge(page_address(page), nr << KZ_PAGE_SHIFT)) {
 				for (size_t j = 0; j < nr; j++)
 					page[j].state = PAGE_CLEAN;
 			} else {
-				os_unmap(page_address(page), KZ_CHUNK_SIZE);
+				purged[i] = false;
+				refused = true;
 			}
 		}
 
 		pthread_mutex_lock(&pool.lock);
-		bytes += purge_putback(batch, n, os_now_ms());
+		bytes += purge_putback(batch, purged, n, os_now_ms());
 		pthread_mutex_unlock(&pool.lock);
-	} while (n);
+	} while (n && !refused);
 	pthread_mutex_unlock(&pool.purge_lock);
 	return bytes;
 }
@@ -673,8 +689,9 @@ static void verify_chunk(struct kz_chunk *chunk, size_t *nr_free, size_t *in_use
 			total->dirty += count.dirty;
 		} else {
 			VERIFY(page->flags == PG_HEAD && page->kind != KIND_HUGE);
-			VERIFY(page->nr_pages >= 1 && page->nr_pages <= nr &&
-			       2 * page->nr_pages > nr);
+			/* not 2 * nr_pages > nr: an aligned run (memalign) may be much
+			 * smaller than the block its alignment took */
+			VERIFY(page->nr_pages >= 1 && page->nr_pages <= nr);
 			for (size_t j = 1; j < page->nr_pages; j++)
 				VERIFY(page[j].flags == PG_TAIL && page[j].head == j);
 			*in_use += page->nr_pages;

@@ -127,7 +127,9 @@ static void huge_trim(struct kz_chunk *chunk, size_t len)
 
 void *huge_alloc(size_t size, size_t align)
 {
-	size_t len = page_round(size);
+	/* At least a page: memalign(8 MiB, 0) must be a unique pointer of ours, not a 0-byte map.
+	 */
+	size_t len = size ? page_round(size) : KZ_PAGE_SIZE;
 	struct kz_chunk *chunk;
 	void *mem;
 
@@ -210,7 +212,12 @@ void *huge_resize(struct kz_chunk *chunk, size_t size)
 			vg_defined((char *) base + old, len - old); /* fresh pages: zero */
 			return base;
 		}
-		os_remap_inplace(base, len, old);
+		/*
+		 * No page-map leaf for the new part: drop it again. munmap, not a
+		 * shrinking mremap, which the OS (or a fault test) may refuse and
+		 * leave the tail mapped but owned by nobody.
+		 */
+		os_unmap((char *) base + old, len - old);
 	}
 	/* ...else move the pages to a new aligned mapping of the new size. */
 	dest = os_map_aligned(len, KZ_CHUNK_SIZE);

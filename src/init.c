@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "buddy.h"
+#include "clear.h"
 #include "kzmalloc.h"
 #include "large.h"
 #include "options.h"
@@ -88,6 +89,7 @@ void kz_init_slow(void)
 	}
 	vg_init(); /* first: the layers below set themselves up for memcheck */
 	options_init();
+	clear_init(kz_opt.init);
 	if (kz_opt.stats)
 		stats_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 512);
 	buddy_init(); /* the pool's shrinker first: the ones above feed it */

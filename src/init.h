@@ -11,7 +11,7 @@
 
 #include "util.h"
 
-extern atomic_bool kz_ready;
+extern KZ_HIDDEN atomic_bool kz_ready;
 
 void kz_init_slow(void);
 

@@ -7,10 +7,10 @@
  * back is identified through the page map alone: chunk, page descriptor,
  * compound head, its kind, and for a slab the object's slot and live byte.
  *
- * The fast paths (kmalloc and kfree of a class object) take no lock: the
- * class from the size by arithmetic, a pop or push on the thread's bin, one
- * live byte written; kfree adds the page-map walk and, in the default mode,
- * the clearing of the object.
+ * The fast paths (kmalloc and kfree of a class object, in kmalloc_fast.h so
+ * that preload/ can inline them) take no lock: a pop or push on the
+ * thread's bin, one live byte written; kfree adds the page-map walk and
+ * the class's clear routine. Everything else starts here.
  *
  * Owns no state and no locks. free preserves errno.
  */
@@ -23,45 +23,64 @@
 #include "buddy.h"
 #include "fatal.h"
 #include "init.h"
+#include "kmalloc_fast.h"
 #include "kzmalloc.h"
 #include "large.h"
 #include "options.h"
-#include "pagemap.h"
-#include "tcache.h"
 
 /* The alignment every allocation gets. */
 #define KZ_MIN_ALIGN 16
 
+static bool is_power_of_2(size_t x)
+{
+	return x && !(x & (x - 1));
+}
+
+/*
+ * The class an allocation of @size bytes aligned to @align gets: the first that fits whose size
+ * is a multiple of @align, so that every slot of its slabs is aligned; KZ_NR_CLASSES for a page
+ * run or a mapping.
+ */
+static size_t alloc_class(size_t size, size_t align)
+{
+	size_t cls;
+
+	if (align > KZ_PAGE_SIZE || size > KZ_SMALL_MAX)
+		return KZ_NR_CLASSES;
+	cls = size_to_class(size > align ? size : align);
+	while (cls < KZ_NR_CLASSES && kz_class_size[cls] % align)
+		cls++;
+	return cls;
+}
+
 /* Anything that is not a class object of at most 16-byte alignment. */
 static void *alloc_slow(size_t size, size_t align)
 {
+	size_t cls;
+
 	kz_init();
 	if (size > PTRDIFF_MAX) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (align <= KZ_PAGE_SIZE && size <= KZ_SMALL_MAX) {
-		/* A class whose size is a multiple of @align: every slot of its slabs is aligned.
-		 */
-		unsigned cls = size_to_class(size > align ? size : align);
-
-		while (cls < KZ_NR_CLASSES && kz_class_size[cls] % align)
-			cls++;
-		if (cls < KZ_NR_CLASSES)
-			return tcache_alloc(cls);
-	}
+	cls = alloc_class(size, align);
+	if (cls < KZ_NR_CLASSES)
+		return tcache_alloc(cls);
 	if (size <= KZ_CHUNK_SIZE && align <= KZ_CHUNK_SIZE)
 		return large_alloc(size, align);
 	return huge_alloc(size, align);
 }
 
-void *kmalloc(size_t size)
+void *kmalloc_slow(size_t size)
 {
-	if (likely(size <= 1024))
-		return tcache_alloc(kz_class_of_small[(size + 15) >> 4]);
 	if (likely(size <= KZ_SMALL_MAX))
 		return tcache_alloc(size_to_class(size));
 	return alloc_slow(size, KZ_MIN_ALIGN);
+}
+
+void *kmalloc(size_t size)
+{
+	return kmalloc_fast(size);
 }
 
 /* What a pointer handed back to us is. */
@@ -71,6 +90,12 @@ struct object {
 	size_t slot;	   /* KIND_SLAB */
 	size_t usable;
 };
+
+/* What a pointer inside an object is called: no allocation is less than 16-byte aligned. */
+static const char *inside(const void *ptr)
+{
+	return IS_ALIGNED(ptr, KZ_MIN_ALIGN) ? "interior pointer" : "unaligned pointer";
+}
 
 /*
  * Identify @ptr for @func (which frees it if @freeing), or stop the process with the one-line
@@ -92,22 +117,21 @@ static void object_lookup(void *ptr, const char *func, bool freeing, struct obje
 	switch (head->kind) {
 	case KIND_SLAB:
 		obj->slab = head->owner;
-		obj->slot = slab_index(obj->slab, ptr);
 		obj->usable = kz_class_size[obj->slab->cls];
-		if (obj->slab->base + obj->slot * obj->usable != (char *) ptr ||
+		if (!slab_slot(obj->slab, ptr, &obj->slot) ||
 		    obj->slot >= slab_objects(obj->slab->cls))
-			kz_fatal(func, "interior pointer", ptr);
+			kz_fatal(func, inside(ptr), ptr);
 		if (obj->slab->live[obj->slot] != 1)
 			kz_fatal(func, freed, ptr);
 		return;
 	case KIND_LARGE:
 		if (page_address(head) != ptr)
-			kz_fatal(func, "interior pointer", ptr);
+			kz_fatal(func, inside(ptr), ptr);
 		obj->usable = large_usable(head);
 		return;
 	case KIND_HUGE:
 		if (page_chunk(head)->base != (uintptr_t) ptr)
-			kz_fatal(func, "interior pointer", ptr);
+			kz_fatal(func, inside(ptr), ptr);
 		obj->usable = page_chunk(head)->size;
 		return;
 	default:
@@ -124,8 +148,7 @@ static void object_free(void *ptr, const struct object *obj)
 		unsigned cls = obj->slab->cls;
 
 		obj->slab->live[obj->slot] = 0;
-		if (kz_opt.init == KZ_INIT_FREE)
-			object_clear(ptr, kz_class_size[cls]);
+		obj->slab->clear(ptr);
 		tcache_free(cls, ptr, &obj->slab->live[obj->slot]);
 		break;
 	}
@@ -139,8 +162,7 @@ static void object_free(void *ptr, const struct object *obj)
 	errno = saved_errno;
 }
 
-/* Out of line, so that kfree's fast path needs no stack frame. */
-__attribute__((noinline)) static void free_slow(void *ptr, const char *func)
+static void free_slow(void *ptr, const char *func)
 {
 	struct object obj;
 
@@ -150,52 +172,60 @@ __attribute__((noinline)) static void free_slow(void *ptr, const char *func)
 	object_free(ptr, &obj);
 }
 
-/*
- * The fast path: the page map, the compound head, one compare for "an
- * allocated slab", the slot (a multiply, and one more to check that ptr is
- * a slot's start), the live byte, a push on the thread's bin; the object is
- * cleared last, so nothing needs saving around it.
- */
+void kfree_slow(void *ptr)
+{
+	free_slow(ptr, "free");
+}
+
 void kfree(void *ptr)
 {
-	struct kz_page *page = pagemap_page(ptr);
+	kfree_fast(ptr);
+}
 
-	if (likely(page)) {
-		struct tcache *tc = tcache_self;
-		struct tcache_bin *bin;
-		struct slab *slab;
-		size_t slot;
+/*
+ * Whether @obj could be what an allocation of @size bytes aligned to @align returned: its class,
+ * or for a page run its page count, or for a mapping a length it could have been reused for
+ * (the huge cache hands out mappings up to a quarter larger than asked).
+ */
+static bool object_fits(const struct object *obj, size_t size, size_t align)
+{
+	size_t cls = alloc_class(size, align),
+	       pages = (size + KZ_PAGE_SIZE - 1) & ~(KZ_PAGE_SIZE - 1);
 
-		page = compound_head(page);
-		if (unlikely(page_flags_kind(page) != page_state16(PG_HEAD, KIND_SLAB)))
-			goto slow;
-		slab = page->owner;
-		slot = slab_index(slab, ptr);
-		bin = &tc->bins[(size_t) slab->cls];
-		if (unlikely(slab->base + slot * slab->size != (char *) ptr ||
-			     slab->live[slot] != 1 || bin->top == bin->end))
-			goto slow;
-		slab->live[slot] = 0;
-		*bin->top++ = (struct tcache_entry){ptr, &slab->live[slot]};
-		if (likely(tc->clear_on_free))
-			object_clear(ptr, slab->size);
-		return;
+	switch (obj->head->kind) {
+	case KIND_SLAB:
+		return cls == obj->slab->cls;
+	case KIND_LARGE:
+		return cls == KZ_NR_CLASSES && pages == obj->usable;
+	default:
+		return cls == KZ_NR_CLASSES && pages <= obj->usable &&
+		       obj->usable - pages <= obj->usable / 4;
 	}
-slow:
-	free_slow(ptr, "free");
+}
+
+void kfree_checked(void *ptr, size_t size, size_t align, const char *func)
+{
+	struct object obj;
+
+	if (!ptr)
+		return;
+	object_lookup(ptr, func, true, &obj);
+	if (!is_power_of_2(align) || !IS_ALIGNED(ptr, align))
+		kz_fatal(func, "wrong alignment for", ptr);
+	if (size > PTRDIFF_MAX ||
+	    !object_fits(&obj, size, align < KZ_MIN_ALIGN ? KZ_MIN_ALIGN : align))
+		kz_fatal(func, "wrong size for", ptr);
+	object_free(ptr, &obj);
 }
 
 void kfree_sized(void *ptr, size_t size)
 {
-	(void) size;
-	kfree(ptr);
+	kfree_checked(ptr, size, KZ_MIN_ALIGN, "free_sized");
 }
 
 void kfree_aligned_sized(void *ptr, size_t alignment, size_t size)
 {
-	(void) alignment;
-	(void) size;
-	kfree(ptr);
+	kfree_checked(ptr, size, alignment, "free_aligned_sized");
 }
 
 void *kcalloc(size_t nmemb, size_t size)
@@ -257,11 +287,6 @@ void *kreallocarray(void *ptr, size_t nmemb, size_t size)
 		return NULL;
 	}
 	return krealloc(ptr, total);
-}
-
-static bool is_power_of_2(size_t x)
-{
-	return x && !(x & (x - 1));
 }
 
 /* memalign rounds a bad alignment up to a power of two, as glibc does. */

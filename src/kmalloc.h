@@ -22,6 +22,8 @@ void *kreallocarray(void *ptr, size_t nmemb, size_t size);
 void kfree(void *ptr);
 void kfree_sized(void *ptr, size_t size);
 void kfree_aligned_sized(void *ptr, size_t alignment, size_t size);
+/* free_sized and the sized and aligned C++ deletes: stop with @func's name on a mismatch. */
+void kfree_checked(void *ptr, size_t size, size_t alignment, const char *func);
 int kposix_memalign(void **memptr, size_t alignment, size_t size);
 void *kaligned_alloc(size_t alignment, size_t size);
 void *kmemalign(size_t alignment, size_t size);

@@ -20,19 +20,29 @@ struct kz_options kz_opt = {
 	.stats = false,
 	.purge_delay_ms = 1000,
 	.purge_thread = true,
+	.check = KZ_CHECK_DEFAULT,
 };
 
-enum opt_kind { OPT_BOOL, OPT_MS, OPT_INIT };
+enum opt_kind { OPT_BOOL, OPT_MS, OPT_WORD };
+
+/* The values of a word setting, in the order of its enum. */
+static const char *const init_words[] = {
+	[KZ_INIT_FREE] = "free", [KZ_INIT_ALLOC] = "alloc", [KZ_INIT_NONE] = "none", NULL};
+static const char *const check_words[] = {
+	[KZ_CHECK_DEFAULT] = "default", [KZ_CHECK_FULL] = "full", NULL};
 
 static const struct opt_desc {
 	const char *name;
 	enum opt_kind kind;
-	void *value;
+	void *value;		  /* bool, uint32_t, or for OPT_WORD an enum (an int) */
+	const char *const *words; /* OPT_WORD */
+	const char *want;	  /* OPT_WORD: the warning's hint */
 } opt_table[] = {
-	{"INIT", OPT_INIT, &kz_opt.init},
-	{"STATS", OPT_BOOL, &kz_opt.stats},
-	{"PURGE_DELAY", OPT_MS, &kz_opt.purge_delay_ms},
-	{"PURGE_THREAD", OPT_BOOL, &kz_opt.purge_thread},
+	{"INIT", OPT_WORD, &kz_opt.init, init_words, " (want free, alloc or none; ignored)"},
+	{"CHECK", OPT_WORD, &kz_opt.check, check_words, " (want default or full; ignored)"},
+	{"STATS", OPT_BOOL, &kz_opt.stats, NULL, " (want 0 or 1; ignored)"},
+	{"PURGE_DELAY", OPT_MS, &kz_opt.purge_delay_ms, NULL, " (want milliseconds; ignored)"},
+	{"PURGE_THREAD", OPT_BOOL, &kz_opt.purge_thread, NULL, " (want 0 or 1; ignored)"},
 };
 
 static bool parse_bool(const char *s, bool *out)
@@ -67,14 +77,11 @@ static bool parse_ms(const char *s, uint32_t *out)
 	return true;
 }
 
-static bool parse_init(const char *s, enum kz_init_mode *out)
+static bool parse_word(const char *s, const char *const *words, int *out)
 {
-	static const char *const modes[] = {
-		[KZ_INIT_FREE] = "free", [KZ_INIT_ALLOC] = "alloc", [KZ_INIT_NONE] = "none"};
-
-	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
-		if (!strcmp(s, modes[i])) {
-			*out = (enum kz_init_mode) i;
+	for (int i = 0; words[i]; i++) {
+		if (!strcmp(s, words[i])) {
+			*out = i;
 			return true;
 		}
 	}
@@ -93,20 +100,14 @@ static void option_set(const char *setting)
 
 		if (strlen(o->name) != len || memcmp(o->name, name, len))
 			continue;
-		static const char *const want[] = {
-			[OPT_BOOL] = " (want 0 or 1; ignored)",
-			[OPT_MS] = " (want milliseconds; ignored)",
-			[OPT_INIT] = " (want free, alloc or none; ignored)",
-		};
-
 		if (o->kind == OPT_BOOL)
 			ok = eq && parse_bool(eq + 1, o->value);
 		else if (o->kind == OPT_MS)
 			ok = eq && parse_ms(eq + 1, o->value);
 		else
-			ok = eq && parse_init(eq + 1, o->value);
+			ok = eq && parse_word(eq + 1, o->words, o->value);
 		if (!ok)
-			kz_warn("malformed setting ", setting, want[o->kind]);
+			kz_warn("malformed setting ", setting, o->want);
 		return;
 	}
 	kz_warn("unknown setting ", setting, " (ignored)");

@@ -2,6 +2,11 @@
  * os.h - the OS layer's contract: the only place that maps, unmaps or
  * advises memory, and the clock the purge policy runs on.
  * One implementation per OS (os_linux.c).
+ *
+ * Every call that can fail says so in its result, and the layers above
+ * must survive each failure: a build with -DKZ_FAULT_INJECTION=ON (tests
+ * only) lets a test make mmap, madvise and mremap fail on purpose, and cap
+ * the bytes mapped as vm.overcommit_memory=2 caps committed memory.
  */
 #ifndef KZ_OS_H
 #define KZ_OS_H
@@ -24,8 +29,11 @@ bool os_remap_inplace(void *addr, size_t old_size, size_t new_size);
 /* Move a mapping's pages (no copy) onto @new_addr, a mapping of @new_size that it replaces. */
 bool os_remap_move(void *addr, size_t old_size, void *new_addr, size_t new_size);
 
-/* Give the pages back; they read as zero afterwards (MADV_DONTNEED). */
-void os_purge(void *addr, size_t size);
+/*
+ * Give the pages back (MADV_DONTNEED); they read as zero afterwards. False
+ * if the OS refused: then the pages still hold what they held.
+ */
+bool os_purge(void *addr, size_t size);
 
 /*
  * The block libc allocated (through calloc) for the calling thread's
@@ -35,5 +43,48 @@ void *os_thread_tls_block(void);
 
 /* A coarse monotonic clock in milliseconds; wraps after 49 days. */
 uint32_t os_now_ms(void);
+
+/*
+ * Fault injection: defined only in KZ_FAULT_INJECTION builds, for tests.
+ *
+ * A plan makes some of the calls that map or advise memory fail as the OS
+ * would (errno ENOMEM): the @nth call of the kinds in @calls from now on
+ * and the @times - 1 after it (times 0: every one from then on), and each
+ * such call with probability @permille / 1000 (the sequence is fixed by
+ * @seed and the call's number). @commit_limit, if not 0, is the overcommit
+ * limit: a mapping or growth that would take the bytes this layer has
+ * mapped above it fails, whatever @calls says (madvise does not uncommit).
+ */
+enum os_call { OS_MMAP, OS_MADVISE, OS_MREMAP, OS_NR_CALLS };
+
+struct os_fault_plan {
+	unsigned calls; /* 1 << OS_MMAP | ...: which calls the plan may fail */
+	unsigned long nth;
+	unsigned long times;
+	unsigned permille;
+	uint64_t seed;
+	size_t commit_limit;
+};
+
+/* Where injected faults landed: the return address of the caller of the OS layer. */
+#define OS_FAULT_SITES 16
+
+struct os_fault_site {
+	const void *caller;
+	enum os_call call;
+	unsigned long injected;
+};
+
+struct os_fault_stats {
+	unsigned long calls[OS_NR_CALLS];    /* calls since the plan was set */
+	unsigned long injected[OS_NR_CALLS]; /* of those, failed on purpose (limit included) */
+	size_t committed;		     /* bytes mapped through this layer now */
+	size_t committed_peak;		     /* the most since the plan was set */
+	struct os_fault_site sites[OS_FAULT_SITES];
+};
+
+/* Start a plan (counting afresh), or stop injecting (NULL); the committed count stays. */
+void os_fault_set(const struct os_fault_plan *plan);
+void os_fault_get_stats(struct os_fault_stats *stats);
 
 #endif /* KZ_OS_H */

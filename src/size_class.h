@@ -89,16 +89,28 @@ enum { KZ_NR_CLASSES = 0 KZ_SIZE_CLASSES(KZ_CLASS_COUNT_ONE) };
 		      "kmalloc-" #size ": thread cache capacity");
 KZ_SIZE_CLASSES(KZ_CLASS_CHECK)
 
-/* Per class: the size, and ceil(2^32 / size) to divide offsets by it exactly (slab.h). */
-#define KZ_CLASS_SIZE_ITEM(size, order, cap) (size),
-#define KZ_CLASS_RECIP_ITEM(size, order, cap)                                                      \
-	(uint32_t)((((uint64_t) 1 << 32) + (size) -1) / (size)),
+/* Per class: the size, and ceil(2^64 / size) to divide offsets by it exactly (slab_slot). */
+#define KZ_CLASS_SIZE_ITEM(size, order, cap)  (size),
+#define KZ_CLASS_RECIP_ITEM(size, order, cap) (UINT64_MAX / (size) + 1),
 static const uint32_t kz_class_size[KZ_NR_CLASSES] = {KZ_SIZE_CLASSES(KZ_CLASS_SIZE_ITEM)};
-static const uint32_t kz_class_recip[KZ_NR_CLASSES] = {KZ_SIZE_CLASSES(KZ_CLASS_RECIP_ITEM)};
+static const uint64_t kz_class_recip[KZ_NR_CLASSES] = {KZ_SIZE_CLASSES(KZ_CLASS_RECIP_ITEM)};
 static_assert(KZ_NR_CLASSES == 47 && KZ_SMALL_MAX == 131072, "47 classes, up to 128 KiB");
 
-/* The class of every size up to 1 KiB in 16-byte steps: size_to_class's fast case. */
-extern const uint8_t kz_class_of_small[1024 / 16 + 1];
+/*
+ * The class of every size up to 1 KiB in 16-byte steps, indexed by (size + 15) / 16:
+ * size_to_class's fast case. One literal list for the two tables made from it
+ * (kz_class_of_small here, the thread cache's bin offsets); tests/test_size_class.c checks
+ * every size against the class sizes.
+ */
+/* clang-format off */
+#define KZ_SMALL_CLASSES(X) \
+	X(0) X(0) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(7) X(8) X(8) X(9) X(9) X(10) \
+	X(10) X(11) X(11) X(11) X(11) X(12) X(12) X(12) X(12) X(13) X(13) X(13) X(13) X(14) X(14) X(14) \
+	X(14) X(15) X(15) X(15) X(15) X(15) X(15) X(15) X(15) X(16) X(16) X(16) X(16) X(16) X(16) X(16) \
+	X(16) X(17) X(17) X(17) X(17) X(17) X(17) X(17) X(17) X(18) X(18) X(18) X(18) X(18) X(18) X(18) \
+	X(18)
+/* clang-format on */
+extern KZ_HIDDEN const uint8_t kz_class_of_small[1024 / 16 + 1];
 
 /*
  * The class of a request. Up to 1 KiB a table lookup; above, each

@@ -51,13 +51,8 @@ static const uint8_t class_order[KZ_NR_CLASSES] = {KZ_SIZE_CLASSES(KZ_CLASS_ORDE
 
 static struct kmem_cache kmalloc_caches[KZ_NR_CLASSES];
 
-/* (size + 15) / 16 -> class, kmalloc-32 to kmalloc-1k; tests/test_size_class.c checks every size.
- */
-const uint8_t kz_class_of_small[1024 / 16 + 1] = {
-	0,  0,	0,  1,	2,  3,	4,  5,	6,  7,	7,  8,	8,  9,	9,  10, 10, 11, 11, 11, 11, 12,
-	12, 12, 12, 13, 13, 13, 13, 14, 14, 14, 14, 15, 15, 15, 15, 15, 15, 15, 15, 16, 16, 16,
-	16, 16, 16, 16, 16, 17, 17, 17, 17, 17, 17, 17, 17, 18, 18, 18, 18, 18, 18, 18, 18,
-};
+#define KZ_SMALL_CLASS_ITEM(cls) (cls),
+const uint8_t kz_class_of_small[1024 / 16 + 1] = {KZ_SMALL_CLASSES(KZ_SMALL_CLASS_ITEM)};
 
 void slab_init(void)
 {
@@ -72,7 +67,7 @@ void slab_init(void)
 			(uint16_t) ((KZ_PAGE_SIZE << class_order[cls]) / kz_class_size[cls]);
 		cache->capacity = vg_memcheck ? cache->objects / 2 : cache->objects;
 		cache->meta_size = (uint16_t) ALIGN_DOWN(
-			offsetof(struct slab, live) + cache->objects + 15, 16);
+			offsetof(struct slab, live) + cache->objects + 1 + 15, 16);
 	}
 }
 
@@ -114,6 +109,7 @@ static struct slab *slab_new(struct kmem_cache *cache, unsigned cls)
 	slab->cls = (uint8_t) cls;
 	slab->size = kz_class_size[cls];
 	slab->recip = kz_class_recip[cls];
+	slab->clear = kz_clear_class[cls];
 	slab->nr_free = cache->capacity;
 	for (unsigned i = first; i < cache->objects; i += step)
 		slab->free_map[i / 64] |= (uint64_t) 1 << (i % 64);

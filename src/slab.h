@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "clear.h"
 #include "page.h"
 #include "size_class.h"
 
@@ -22,16 +23,19 @@ struct slab {
 	struct kz_list lru; /* in the cache's partial list while it has free slots */
 	char *base;	    /* the first object: the block's first byte */
 	struct kz_page *page;
-	uint32_t size;	  /* the class's object size */
-	uint32_t recip;	  /* ceil(2^32 / size): slab_index divides by multiplying */
-	uint16_t nr_free; /* slots set in free_map */
+	object_clear_fn clear; /* the class's clear routine (clear.h): free ends in a call to it */
+	uint64_t recip;	       /* ceil(2^64 / size): slab_slot divides by multiplying */
+	uint32_t size;	       /* the class's object size */
+	uint16_t nr_free;      /* slots set in free_map */
 	uint8_t cls;
 	uint64_t free_map[KZ_SLAB_MAX_OBJECTS / 64]; /* cache lock */
 	/*
 	 * One byte per slot, 1 while the program holds the object. Bytes are
 	 * separate memory locations, so threads that free different objects of
 	 * one slab need no atomics; a free of an object that is not live is a
-	 * double free (or a pointer never handed out).
+	 * double free (or a pointer never handed out). One byte past the
+	 * last slot stays 0, so a pointer at a slot-sized step into the tail
+	 * waste fails the live test like any other bad pointer.
 	 */
 	uint8_t live[];
 };
@@ -53,36 +57,19 @@ void slab_flush(unsigned cls, const struct tcache_entry *in, size_t n);
 /* Give the empty slabs each cache keeps for reuse back to the pool. */
 void slab_shrink(void);
 
-/* An object's slot in its slab: exact for slot starts, so a multiply checks the pointer. */
-static inline size_t slab_index(const struct slab *slab, const void *obj)
-{
-	return (size_t) (((uint64_t) ((const char *) obj - slab->base) * slab->recip) >> 32);
-}
-
 /*
- * Clear a freed object. Up to 128 bytes inline with aligned 16-byte stores
- * (class sizes are multiples of 16), the first and the last half-span
- * overlapping where the size is not a power of two: no call, no loop, two
- * branches. Larger objects: memset.
+ * The slot @obj would be in, and whether @obj is exactly that slot's start. With recip =
+ * ceil(2^64 / size) and an offset below 2^32, the high half of offset * recip is offset / size,
+ * and the low half is below recip exactly when size divides the offset (Lemire, Kaser and Kurz,
+ * "Faster remainder by direct computation", 2019): one multiply both divides and checks.
  */
-static inline void object_clear(void *obj, size_t size)
+static inline bool slab_slot(const struct slab *slab, const void *obj, size_t *slot)
 {
-	typedef char v16 __attribute__((vector_size(16), aligned(16)));
-	char *p = obj, *end = p + size;
+	unsigned __int128 q =
+		(unsigned __int128) (uint64_t) ((const char *) obj - slab->base) * slab->recip;
 
-	if (size <= 64) {
-		*(v16 *) p = (v16){0};
-		*(v16 *) (p + 16) = (v16){0};
-		*(v16 *) (end - 32) = (v16){0};
-		*(v16 *) (end - 16) = (v16){0};
-	} else if (size <= 128) {
-		for (int i = 0; i < 4; i++) {
-			*(v16 *) (p + 16 * i) = (v16){0};
-			*(v16 *) (end - 64 + 16 * i) = (v16){0};
-		}
-	} else {
-		memset(obj, 0, size);
-	}
+	*slot = (size_t) (q >> 64);
+	return (uint64_t) q < slab->recip;
 }
 
 /* slabinfo: per class. */

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "buddy.h"
+#include "fatal.h"
 #include "init.h"
 #include "meta.h"
 #include "options.h"
@@ -38,7 +39,7 @@ static const uint16_t class_cap[KZ_NR_CLASSES] = {KZ_SIZE_CLASSES(KZ_CLASS_CAP_I
 
 enum tcache_state { TCACHE_NONE, TCACHE_LIVE, TCACHE_DEAD };
 
-struct tcache tcache_none; /* all bins NULL: empty and full at once */
+struct tcache tcache_none; /* all stacks NULL: empty and full at once */
 __thread struct tcache *tcache_self __attribute__((tls_model("initial-exec"))) = &tcache_none;
 static __thread unsigned char tcache_state __attribute__((tls_model("initial-exec")));
 
@@ -63,6 +64,14 @@ static struct {
 
 static void tcache_destroy(void *arg);
 
+/* The pop check every cache starts with, from the settings. */
+static uint64_t pop_check_setting(void)
+{
+	if (kz_opt.init == KZ_INIT_ALLOC)
+		return TCACHE_POP_CLEAR;
+	return kz_opt.check == KZ_CHECK_FULL ? TCACHE_POP_FULL : 0;
+}
+
 void tcache_init(void)
 {
 	size_t slots = 0;
@@ -72,6 +81,7 @@ void tcache_init(void)
 	tcache_pages =
 		(sizeof(struct tcache) + slots * sizeof(struct tcache_entry) + KZ_PAGE_SIZE - 1) >>
 		KZ_PAGE_SHIFT;
+	tcache_none.pop_check = pop_check_setting();
 	pthread_key_create(&tcache_key, tcache_destroy);
 	if (vg_memcheck)
 		quarantine.ring = meta_alloc(QUARANTINE_MAX * sizeof(struct held), 16);
@@ -102,7 +112,7 @@ static void quarantine_release(const struct held *h, size_t n)
 }
 
 /* A freed object (memcheck already told) waits; the oldest go back to their slabs. */
-static void quarantine_add(unsigned cls, struct tcache_entry e)
+static void quarantine_add(size_t cls, struct tcache_entry e)
 {
 	struct held old[8];
 	size_t n = 0;
@@ -115,7 +125,7 @@ static void quarantine_add(unsigned cls, struct tcache_entry e)
 	if (quarantine.count == QUARANTINE_MAX)
 		n = quarantine_take(old, 1, true);
 	quarantine.ring[(quarantine.first + quarantine.count) % QUARANTINE_MAX] =
-		(struct held){e, cls};
+		(struct held){e, (unsigned) cls};
 	quarantine.count++;
 	quarantine.bytes += kz_class_size[cls];
 	quarantine.per_class[cls]++;
@@ -151,13 +161,10 @@ static struct tcache *tcache_create(void)
 	}
 	tc = page_address(page);
 	tc->page = page;
-	tc->clear_on_free = kz_opt.init == KZ_INIT_FREE;
-	tc->clear_on_alloc = kz_opt.init == KZ_INIT_ALLOC;
+	tc->pop_check = tcache_none.pop_check;
 	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++) {
-		struct tcache_bin *bin = &tc->bins[cls];
-
-		bin->base = bin->top = &tc->storage[slot];
-		bin->end = bin->base + class_cap[cls];
+		tc->base[cls] = tc->top[cls] = &tc->storage[slot];
+		tc->end[cls] = tc->base[cls] + class_cap[cls];
 		slot += class_cap[cls];
 	}
 	tcache_self = tc;
@@ -166,15 +173,55 @@ static struct tcache *tcache_create(void)
 	return tc;
 }
 
-static size_t bin_count(const struct tcache_bin *bin)
+static size_t stack_count(const struct tcache *tc, size_t cls)
 {
-	return (size_t) (bin->top - bin->base);
+	return (size_t) (tc->top[cls] - tc->base[cls]);
 }
 
-void *tcache_alloc_slow(unsigned cls)
+static bool object_is_zero(const void *obj, size_t size)
+{
+	const uint64_t *w = obj;
+
+	for (size_t i = 0; i < size / sizeof(*w); i++)
+		if (w[i])
+			return false;
+	return true;
+}
+
+void *tcache_alloc_check(size_t cls, void *obj)
+{
+	uint64_t check = tcache_none.pop_check; /* every cache's */
+	size_t size = kz_class_size[cls];
+
+	if (check & TCACHE_POP_CLEAR)
+		return memset(obj, 0, size);
+	if (!object_is_zero(obj, check & TCACHE_POP_FULL ? size : sizeof(uint64_t)))
+		kz_fatal("malloc", "write after free", obj);
+	return obj;
+}
+
+/*
+ * Under memcheck: the object becomes a block, defined for the pop check, and
+ * undefined again after it unless kzmalloc promises it zero (with
+ * KZMALLOC_INIT=none only its first word is, for kzmalloc's own check).
+ */
+static void *memcheck_hand_out(size_t cls, struct tcache_entry e)
+{
+	size_t size = kz_class_size[cls];
+	void *obj = e.obj;
+
+	vg_alloc(obj, size, true);
+	*e.live = 1;
+	if ((*(const uint64_t *) obj | tcache_none.pop_check) != 0)
+		obj = tcache_alloc_check(cls, obj);
+	if (kz_opt.init == KZ_INIT_NONE)
+		vg_undefined(obj, size);
+	return obj;
+}
+
+void *tcache_alloc_slow(size_t cls)
 {
 	struct tcache *tc = tcache_self;
-	struct tcache_bin *bin;
 	struct tcache_entry e;
 	size_t cap;
 
@@ -184,36 +231,35 @@ void *tcache_alloc_slow(unsigned cls)
 	if (!tc || tc == &tcache_none) {
 		if (!slab_refill(cls, &e, 1))
 			return NULL;
-		/* Zero unless KZMALLOC_INIT=none; with alloc, the memset below makes it so. */
-		vg_alloc(e.obj, kz_class_size[cls], kz_opt.init == KZ_INIT_FREE);
+		if (vg_memcheck)
+			return memcheck_hand_out(cls, e);
 	} else {
-		bin = &tc->bins[cls];
-		cap = (size_t) (bin->end - bin->base);
-		bin->top = bin->base + slab_refill(cls, bin->base, cap > 1 ? cap / 2 : 1);
-		if (bin->top == bin->base)
+		cap = (size_t) (tc->end[cls] - tc->base[cls]);
+		tc->top[cls] =
+			tc->base[cls] + slab_refill(cls, tc->base[cls], cap > 1 ? cap / 2 : 1);
+		if (tc->top[cls] == tc->base[cls])
 			return NULL;
-		e = *--bin->top;
+		e = *--tc->top[cls];
 	}
 	*e.live = 1;
-	if (kz_opt.init == KZ_INIT_ALLOC)
-		memset(e.obj, 0, kz_class_size[cls]);
+	if ((*(const uint64_t *) e.obj | tcache_none.pop_check) != 0)
+		return tcache_alloc_check(cls, e.obj);
 	return e.obj;
 }
 
-void tcache_free_slow(unsigned cls, void *obj, uint8_t *live)
+void tcache_free_slow(size_t cls, void *obj, uint8_t *live)
 {
 	int saved_errno = errno;
 	struct tcache_entry e = {obj, live};
 	struct tcache *tc = tcache_self;
 
 	if (tc != &tcache_none) {
-		struct tcache_bin *bin = &tc->bins[cls];
-		size_t n = bin_count(bin), keep = n / 2;
+		size_t n = stack_count(tc, cls), keep = n / 2;
 
-		slab_flush(cls, bin->base, n - keep);
-		memmove(bin->base, bin->base + (n - keep), keep * sizeof(*bin->base));
-		bin->top = bin->base + keep;
-		*bin->top++ = e;
+		slab_flush(cls, tc->base[cls], n - keep);
+		memmove(tc->base[cls], tc->base[cls] + (n - keep), keep * sizeof(e));
+		tc->top[cls] = tc->base[cls] + keep;
+		*tc->top[cls]++ = e;
 	} else if (vg_memcheck) {
 		vg_free(obj);
 		quarantine_add(cls, e);
@@ -232,10 +278,8 @@ void tcache_flush_all(void)
 	if (tc == &tcache_none)
 		return;
 	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++) {
-		struct tcache_bin *bin = &tc->bins[cls];
-
-		slab_flush(cls, bin->base, bin_count(bin));
-		bin->top = bin->base;
+		slab_flush(cls, tc->base[cls], stack_count(tc, cls));
+		tc->top[cls] = tc->base[cls];
 	}
 }
 

@@ -11,37 +11,49 @@
 
 #include "slab.h"
 
-/* A stack of cached objects: [base, top) are cached, [top, end) free slots. */
-struct tcache_bin {
-	struct tcache_entry *top;
-	struct tcache_entry *base;
-	struct tcache_entry *end;
-	uintptr_t pad; /* 32 bytes: a bin's address is a shift away */
-};
-
+/*
+ * Per class a stack of cached objects: [base, top) are cached, [top, end)
+ * free slots. Three arrays indexed by class rather than an array of bins,
+ * so that a class addresses its stack with a scaled index, no shift, on
+ * both fast paths.
+ */
 struct tcache {
-	struct tcache_bin bins[KZ_NR_CLASSES];
-	bool clear_on_free;   /* KZMALLOC_INIT=free: the free path clears objects */
-	bool clear_on_alloc;  /* KZMALLOC_INIT=alloc: the malloc path clears them */
+	struct tcache_entry *top[KZ_NR_CLASSES];
+	struct tcache_entry *base[KZ_NR_CLASSES];
+	struct tcache_entry *end[KZ_NR_CLASSES];
+	/*
+	 * Or-ed with the first word of every object handed out: 0 in the default mode, so that
+	 * one test both checks that the freed object still reads zero (a write after free shows
+	 * up) and lets the other settings branch off (enum tcache_pop_check).
+	 */
+	uint64_t pop_check;
 	struct kz_page *page; /* the block this cache lives in */
 	struct tcache_entry storage[];
 };
 
+enum tcache_pop_check {
+	TCACHE_POP_CLEAR = 1, /* KZMALLOC_INIT=alloc: clear the object */
+	TCACHE_POP_FULL = 2,  /* KZMALLOC_CHECK=full: check the whole object, not its first word */
+};
+
 /*
  * Every thread has one: before its first allocation, and after its exit
- * destructor, tcache_self is tcache_none, whose bins are empty and full at
+ * destructor, tcache_self is tcache_none, whose stacks are empty and full at
  * once, so the fast paths need no NULL test and fall to the slow ones.
  */
-extern struct tcache tcache_none;
-extern __thread struct tcache *tcache_self __attribute__((tls_model("initial-exec")));
+extern KZ_HIDDEN struct tcache tcache_none;
+extern KZ_HIDDEN __thread struct tcache *tcache_self __attribute__((tls_model("initial-exec")));
 
 void tcache_init(void);
 
-/* An object of class @cls, live, when the fast path found the bin empty; NULL + ENOMEM. */
-void *tcache_alloc_slow(unsigned cls);
+/* An object of class @cls, live, when the fast path found the stack empty; NULL + ENOMEM. */
+void *tcache_alloc_slow(size_t cls);
 
-/* Cache a freed (no longer live, already cleared) object when the bin is full. */
-void tcache_free_slow(unsigned cls, void *obj, uint8_t *live);
+/* The pop check's other branch: clear @obj, check all of it, or report a write after free. */
+void *tcache_alloc_check(size_t cls, void *obj);
+
+/* Cache a freed (no longer live, already cleared) object when the stack is full. */
+void tcache_free_slow(size_t cls, void *obj, uint8_t *live);
 
 /* Give every object this thread caches (and, under memcheck, the quarantine) back to the slabs. */
 void tcache_flush_all(void);
@@ -52,32 +64,39 @@ size_t tcache_quarantined(unsigned cls);
 void tcache_fork_prepare(void);
 void tcache_fork_parent(void);
 
-/* Fast paths: a handful of instructions, no lock, no atomic. */
-static inline void *tcache_alloc(unsigned cls)
+/*
+ * Fast paths: a handful of instructions, no lock, no atomic. The pop reads the object's first
+ * word: free cleared it (the whole object by default, the word alone with KZMALLOC_INIT=none),
+ * so anything else is a write after free.
+ */
+static inline void *tcache_alloc(size_t cls)
 {
 	struct tcache *tc = tcache_self;
-	struct tcache_bin *bin = &tc->bins[cls];
+	struct tcache_entry *top = tc->top[cls];
+	void *obj;
 
-	if (likely(bin->top != bin->base)) {
-		struct tcache_entry *e = --bin->top;
-
-		*e->live = 1;
-		if (unlikely(tc->clear_on_alloc))
-			return memset(e->obj, 0, kz_class_size[cls]); /* a tail call */
-		return e->obj;
-	}
-	return tcache_alloc_slow(cls);
+	if (unlikely(top == tc->base[cls]))
+		return tcache_alloc_slow(cls);
+	tc->top[cls] = --top;
+	*top->live = 1;
+	obj = top->obj;
+	if (unlikely((*(const uint64_t *) obj | tc->pop_check) != 0))
+		return tcache_alloc_check(cls, obj);
+	return obj;
 }
 
-static inline void tcache_free(unsigned cls, void *obj, uint8_t *live)
+static inline void tcache_free(size_t cls, void *obj, uint8_t *live)
 {
-	struct tcache_bin *bin = &tcache_self->bins[cls];
+	struct tcache *tc = tcache_self;
+	struct tcache_entry *top = tc->top[cls];
 
-	if (likely(bin->top != bin->end)) {
-		*bin->top++ = (struct tcache_entry){obj, live};
+	if (unlikely(top == tc->end[cls])) {
+		tcache_free_slow(cls, obj, live);
 		return;
 	}
-	tcache_free_slow(cls, obj, live);
+	top->obj = obj;
+	top->live = live;
+	tc->top[cls] = top + 1;
 }
 
 #endif /* KZ_TCACHE_H */

@@ -18,6 +18,13 @@
 
 static const bool kz_debug = KZ_DEBUG;
 
+/*
+ * On the extern declaration of every internal variable: -fvisibility=hidden covers definitions
+ * only, and a variable declared without it is reached through the GOT, one load more on every
+ * fast path that reads it.
+ */
+#define KZ_HIDDEN __attribute__((visibility("hidden")))
+
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 

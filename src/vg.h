@@ -39,6 +39,7 @@
 #define VALGRIND_RESIZEINPLACE_BLOCK(addr, old, new, rz)     ((void) 0)
 #define VALGRIND_MAKE_MEM_NOACCESS(addr, len)		     0
 #define VALGRIND_MAKE_MEM_DEFINED(addr, len)		     0
+#define VALGRIND_MAKE_MEM_UNDEFINED(addr, len)		     0
 #define VALGRIND_DISABLE_ADDR_ERROR_REPORTING_IN_RANGE(a, n) 0
 #define VALGRIND_ENABLE_ADDR_ERROR_REPORTING_IN_RANGE(a, n)  0
 #endif
@@ -75,6 +76,13 @@ static inline void vg_noaccess(const void *addr, size_t len)
 {
 	if (unlikely(vg_memcheck))
 		(void) VALGRIND_MAKE_MEM_NOACCESS(addr, len);
+}
+
+/* Memory the program may use but whose bytes it must not rely on. */
+static inline void vg_undefined(const void *addr, size_t len)
+{
+	if (unlikely(vg_memcheck))
+		(void) VALGRIND_MAKE_MEM_UNDEFINED(addr, len);
 }
 
 /* Memory that is zero and usable (pages leaving the pool, a mapping grown in place). */

@@ -11,7 +11,9 @@
  * freed, several objects and rounds at a time so that the same memory comes
  * back, and must then read zero: through malloc and realloc's new bytes in
  * the clearing modes, through calloc in every mode. A huge block never
- * allocated before comes from fresh pages and reads zero in every mode.
+ * allocated before comes from fresh pages and reads zero in every mode. In
+ * the default mode a freed object (a class object or a page run) reads zero
+ * through the stale pointer.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -140,6 +142,24 @@ static void malloc_reuse_is_zero(void **state)
 	}
 }
 
+/* The default mode clears at free: a read through a stale pointer reads zeros, never old data. */
+static void freed_object_reads_zero(void **state)
+{
+	(void) state;
+	if (mode != INIT_FREE || RUNNING_ON_VALGRIND) /* memcheck reports these reads, rightly */
+		skip();
+	for (size_t s = 0; s < ARRAY_SIZE(class_sizes) + 3; s++) {
+		size_t size = size_at(s);
+		char *p = kz_malloc(size), *keep = kz_malloc(size);
+
+		assert_non_null(p);
+		dirty(p);
+		kz_free(p);
+		assert_zero(p, size, "read after kz_free", size, 0);
+		kz_free(keep);
+	}
+}
+
 /* calloc after a dirty free of the same size: zero in every mode. */
 static void calloc_reuse_is_zero(void **state)
 {
@@ -228,6 +248,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(fresh_huge_is_zero),
 		cmocka_unit_test(malloc_reuse_is_zero),
+		cmocka_unit_test(freed_object_reads_zero),
 		cmocka_unit_test(calloc_reuse_is_zero),
 		cmocka_unit_test(calloc_shapes_are_zero),
 		cmocka_unit_test(realloc_new_bytes_are_zero),

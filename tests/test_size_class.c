@@ -44,7 +44,7 @@ static void waste_at_most_a_fifth(void **state)
 	}
 }
 
-static void reciprocal_slot_index_is_exact(void **state)
+static void reciprocal_slot_is_exact(void **state)
 {
 	static struct slab slab;
 
@@ -56,11 +56,16 @@ static void reciprocal_slot_index_is_exact(void **state)
 		slab.size = (uint32_t) size;
 		slab.recip = kz_class_recip[cls];
 		for (size_t off = 0; off + size <= slab_bytes; off += size) {
-			assert_int_equal(slab_index(&slab, slab.base + off), off / size);
-			/* Inside an object: the index times the size never lands back on it. */
-			for (size_t in = 16; in < size; in += size / 2 + 8)
-				assert_true(slab_index(&slab, slab.base + off + in) * size !=
-					    off + in);
+			size_t slot;
+
+			assert_true(slab_slot(&slab, slab.base + off, &slot));
+			assert_int_equal(slot, off / size);
+			/* Inside an object (a byte, a word, then every 16-byte step): never a
+			 * start. */
+			for (size_t in = 1; in < size; in += in < 8 ? 7 : in < 16 ? 8 : 16) {
+				assert_false(slab_slot(&slab, slab.base + off + in, &slot));
+				assert_int_equal(slot, off / size);
+			}
 		}
 	}
 }
@@ -70,7 +75,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_size_maps_to_smallest_class),
 		cmocka_unit_test(waste_at_most_a_fifth),
-		cmocka_unit_test(reciprocal_slot_index_is_exact),
+		cmocka_unit_test(reciprocal_slot_is_exact),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,8 +34,8 @@ function(kz_vg_test name mode errors pattern prog)
 endfunction()
 
 # Mode 1: memcheck's malloc, kzmalloc's other entry points on its pointers.
-add_test(NAME every_entry COMMAND vg_every_entry)
-set_tests_properties(every_entry PROPERTIES LABELS unit)
+add_test(NAME valgrind.every_entry.native COMMAND vg_every_entry)
+set_tests_properties(valgrind.every_entry.native PROPERTIES LABELS valgrind)
 kz_vg_test(mode1.every_entry preload 0 "" vg_every_entry)
 kz_vg_test(mode2.every_entry kzmalloc 0 "" vg_every_entry)
 

@@ -1,0 +1,29 @@
+/*
+ * clear.h - clearing freed objects (the zero-on-free promise): one routine
+ * per class, chosen once at start-up.
+ *
+ * The free fast path ends in a tail call through the routine its slab holds
+ * (a copy of kz_clear_class[cls]), so the mode costs no test. By default
+ * (KZMALLOC_INIT=free) a routine clears the whole object: up to 1 KiB with
+ * straight-line stores of exactly the class's size (16-byte SSE2 stores, or
+ * 32-byte AVX2 stores where the CPU and the OS have them), above with
+ * memset. With KZMALLOC_INIT=none it clears the first word only, which the
+ * allocation path checks for a write after free; with =alloc, nothing.
+ *
+ * Written once by clear_init, during start-up, before any object exists;
+ * read-only afterwards.
+ */
+#ifndef KZ_CLEAR_H
+#define KZ_CLEAR_H
+
+#include "options.h"
+#include "size_class.h"
+
+typedef void (*object_clear_fn)(void *obj);
+
+extern KZ_HIDDEN object_clear_fn kz_clear_class[KZ_NR_CLASSES];
+
+/* Fill kz_clear_class for the KZMALLOC_INIT setting. */
+void clear_init(enum kz_init_mode mode);
+
+#endif /* KZ_CLEAR_H */

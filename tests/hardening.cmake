@@ -1,0 +1,44 @@
+# Hardening tests, included by tests/CMakeLists.txt (after kz_unit_test is
+# defined). Labels: unit, and faults or stress.
+#
+#   test_faults         OS calls failing on purpose (a KZ_FAULT_INJECTION build
+#                       only): sweeps, random faults, an overcommit limit
+#   test_faults_new     C++ operator new under the same faults
+#   test_faults_rlimit  a real `ulimit -v` (RLIMIT_AS) in a child
+#   test_stress16       16 threads, every operation at random, 3 s
+#   fuzz/               the libFuzzer harness, in the tree scripts/fuzz configures
+if(KZ_FAULT_INJECTION)
+  # No purger thread and a long delay: the only purges are the tests' own
+  # trims, so fault n of a sweep is the same call in every run.
+  kz_unit_test(test_faults ENV KZMALLOC_PURGE_THREAD=0 KZMALLOC_PURGE_DELAY=600000)
+  set_tests_properties(test_faults PROPERTIES LABELS "unit;faults")
+  # Only the multi-threaded case: what the ThreadSanitizer pass runs of it.
+  add_test(NAME test_faults.threads COMMAND test_faults random_faults_threads)
+  set_tests_properties(test_faults.threads PROPERTIES LABELS "faults"
+    ENVIRONMENT "KZMALLOC_PURGE_THREAD=0;KZMALLOC_PURGE_DELAY=600000")
+
+  add_executable(test_faults_new test_faults_new.cc)
+  target_link_libraries(test_faults_new PRIVATE kzmalloc_internal)
+  set_target_properties(test_faults_new PROPERTIES CXX_STANDARD 17 CXX_STANDARD_REQUIRED ON
+    CXX_EXTENSIONS OFF)
+  add_test(NAME test_faults_new COMMAND test_faults_new)
+  set_tests_properties(test_faults_new PROPERTIES LABELS "unit;faults")
+endif()
+
+# A real `ulimit -v` (RLIMIT_AS, in a child), in every build.
+kz_unit_test(test_faults_rlimit)
+set_tests_properties(test_faults_rlimit PROPERTIES LABELS "unit;faults")
+
+# Sixteen threads, every operation, for a fixed time (the argument: seconds).
+kz_unit_test(test_stress16)
+set_tests_properties(test_stress16 PROPERTIES LABELS "unit;stress")
+
+# The fuzzer: a clang tree instrumented for it, with fault injection (scripts/fuzz).
+if(KZ_FAULT_INJECTION AND CMAKE_C_COMPILER_ID MATCHES "Clang" AND CMAKE_C_FLAGS MATCHES "fuzzer-no-link")
+  add_subdirectory(fuzz)
+endif()
+
+# Every cmocka program and nothing else (no shared library, no preload): what
+# the sanitizer builds of scripts/test compile.
+get_property(KZ_UNIT_PROGRAMS GLOBAL PROPERTY KZ_UNIT_PROGRAMS)
+add_custom_target(unit_programs DEPENDS ${KZ_UNIT_PROGRAMS})

@@ -1,0 +1,411 @@
+/*
+ * test_faults.c - the OS refusing memory, by injection (a KZ_FAULT_INJECTION
+ * build; src/os.h): every entry point fails the documented way or works,
+ * nothing crashes, no page and no mapping is lost, and the allocator works
+ * again once the faults stop.
+ *
+ *   - sweeps: for mmap, mremap and madvise in turn, a round of every API
+ *     (kzfault.h) with the n-th such call failing, for every n the round
+ *     makes, once (one call) and for good (every call from the n-th on);
+ *   - the metadata arena and the page map running out: chunks allocated
+ *     past the descriptors there are, with half the mmaps failing;
+ *   - random faults on all three calls, seeded (KZ_TEST_SEED replays), in
+ *     one thread and in four with cross-thread frees;
+ *   - an overcommit limit (vm.overcommit_memory=2): the bytes mapped never
+ *     pass it, allocations fail at it, and work again when memory is freed.
+ *
+ * After each case every object is freed and the heap trimmed; then the
+ * pool must be as it was (no page in use but the thread cache's, no slab,
+ * no large or huge object, invariants intact) and the bytes the OS layer
+ * has mapped must be exactly the pool's chunks, huge mappings and
+ * metadata. The sites that saw faults are printed.
+ *
+ * Run with KZMALLOC_PURGE_THREAD=0 and a long purge delay: the only purges
+ * are the round's own trims, so call numbers repeat from run to run.
+ */
+#include <inttypes.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "buddy.h"
+#include "kzfault.h"
+#include "meta.h"
+#include "os.h"
+
+#define KIB ((size_t) 1 << 10)
+#define MIB ((size_t) 1 << 20)
+
+static const char *const call_names[OS_NR_CALLS] = {"mmap", "madvise", "mremap"};
+
+/* Faults injected in this program, per call, for the summary line. */
+static unsigned long total_injected[OS_NR_CALLS];
+
+/* The pool with nothing allocated, as the first trim left it. */
+static struct kz_pool_stats baseline;
+
+static void pool_settle(void)
+{
+	kz_malloc_trim(0);
+}
+
+static int group_setup(void **state)
+{
+	(void) state;
+	kz_free(kz_malloc(1)); /* this thread's cache exists from here on */
+	pool_settle();
+	kz_get_pool_stats(&baseline);
+	return 0;
+}
+
+/* Everything freed: the pool must be back to the baseline and every mapping accounted for. */
+static void assert_nothing_lost(void)
+{
+	struct kz_pool_stats st;
+	struct os_fault_stats fs;
+
+	pool_settle();
+	kz_get_pool_stats(&st);
+	os_fault_get_stats(&fs);
+	buddy_verify();
+	assert_int_equal(st.pages_in_use, baseline.pages_in_use);
+	assert_int_equal(st.pages_slab, 0);
+	assert_int_equal(st.pages_large, 0);
+	assert_int_equal(st.huge_mappings, 0);
+	assert_int_equal(st.huge_bytes, 0);
+	assert_int_equal(st.pages_resident, 0);
+	assert_int_equal(fs.committed, st.chunks * (KZ_PAGE_SIZE << KZ_MAX_ORDER) + st.huge_bytes +
+					       meta_mapped());
+}
+
+/* Add this plan's faults to the totals and print where they landed. */
+static void report(const char *name)
+{
+	struct os_fault_stats fs;
+
+	os_fault_get_stats(&fs);
+	print_message("%s: calls mmap %lu madvise %lu mremap %lu; injected %lu %lu %lu\n", name,
+		      fs.calls[OS_MMAP], fs.calls[OS_MADVISE], fs.calls[OS_MREMAP],
+		      fs.injected[OS_MMAP], fs.injected[OS_MADVISE], fs.injected[OS_MREMAP]);
+	for (unsigned c = 0; c < OS_NR_CALLS; c++)
+		total_injected[c] += fs.injected[c];
+	/* As offsets from kz_malloc, which addr2line resolves against the binary's symbols. */
+	for (size_t i = 0; i < OS_FAULT_SITES && fs.sites[i].caller; i++)
+		print_message("  %-7s site kz_malloc%+td: %lu\n", call_names[fs.sites[i].call],
+			      (const char *) fs.sites[i].caller - (const char *) (void *) kz_malloc,
+			      fs.sites[i].injected);
+}
+
+/* Distinct callers that saw faults of @call under the current plan. */
+static unsigned sites_hit(enum os_call call)
+{
+	struct os_fault_stats fs;
+	unsigned n = 0;
+
+	os_fault_get_stats(&fs);
+	for (size_t i = 0; i < OS_FAULT_SITES; i++)
+		n += fs.sites[i].caller && fs.sites[i].call == call;
+	return n;
+}
+
+/* One round of every API under @plan, everything freed, the faults stopped. */
+static void round_under(const struct os_fault_plan *plan, struct fx *fx)
+{
+	bool ok;
+
+	os_fault_set(plan);
+	ok = fx_round(fx);
+	buddy_verify(); /* with every kind of object live */
+	ok = fx_release(fx) && ok;
+	os_fault_set(NULL);
+	if (!ok)
+		fail_msg("%s", fx->error);
+}
+
+/* With the faults off, a round must succeed in full. */
+static void assert_recovered(void)
+{
+	struct fx fx = {0};
+
+	round_under(NULL, &fx);
+	assert_int_equal(fx.failed, 0);
+	assert_nothing_lost();
+}
+
+static void sweep(enum os_call call)
+{
+	struct os_fault_plan plan = {.calls = 1u << call};
+	struct os_fault_stats fs;
+	struct fx fx = {0};
+	unsigned long calls, injected[OS_NR_CALLS] = {0}, failed = 0;
+	unsigned sites = 0;
+
+	/* A dry run counts the calls a round makes (nth 0: no faults, only counts). */
+	os_fault_set(&plan);
+	if (!fx_round(&fx) || !fx_release(&fx))
+		fail_msg("without faults: %s", fx.error);
+	os_fault_get_stats(&fs);
+	calls = fs.calls[call];
+	os_fault_set(NULL);
+	pool_settle();
+	assert_true(calls > 0);
+
+	for (unsigned forever = 0; forever < 2; forever++) {
+		for (unsigned long n = 1; n <= calls + 1; n++) {
+			plan.nth = n;
+			plan.times = forever ? 0 : 1;
+			fx = (struct fx){0};
+			os_fault_set(&plan);
+			if (!fx_round(&fx) || !fx_release(&fx))
+				fail_msg("%s fault %lu (%s): %s", call_names[call], n,
+					 forever ? "for good" : "once", fx.error);
+			os_fault_get_stats(&fs);
+			for (unsigned c = 0; c < OS_NR_CALLS; c++)
+				injected[c] += fs.injected[c];
+			failed += fx.failed;
+			sites = sites_hit(call) > sites ? sites_hit(call) : sites;
+			os_fault_set(NULL);
+			assert_nothing_lost();
+		}
+	}
+	print_message("%s sweep: %lu calls a round, %lu faults injected, %lu API calls failed "
+		      "(ENOMEM), up to %u sites in one round\n",
+		      call_names[call], calls, injected[call], failed, sites);
+	for (unsigned c = 0; c < OS_NR_CALLS; c++)
+		total_injected[c] += injected[c];
+	assert_true(injected[call] >= calls);
+	assert_recovered();
+}
+
+static void sweep_mmap(void **state)
+{
+	(void) state;
+	sweep(OS_MMAP);
+}
+
+static void sweep_mremap(void **state)
+{
+	(void) state;
+	sweep(OS_MREMAP);
+}
+
+static void sweep_madvise(void **state)
+{
+	(void) state;
+	sweep(OS_MADVISE);
+}
+
+/*
+ * Whole chunks (order-10 page blocks) past every descriptor the arena has
+ * carved: chunk descriptors and page-map leaves come from fresh metadata
+ * regions, and half of all mmaps fail, those too.
+ */
+static void metadata_runs_out(void **state)
+{
+	enum { BLOCKS = 160 };
+	struct os_fault_plan plan = {.calls = 1u << OS_MMAP, .permille = 500, .seed = 7};
+	static void *block[BLOCKS];
+	size_t got = 0, tries = 0;
+
+	(void) state;
+	os_fault_set(&plan);
+	while (got < BLOCKS && tries++ < 4 * BLOCKS) {
+		errno = 0;
+		block[got] = kz_alloc_pages(KZ_MAX_ORDER);
+		if (block[got])
+			got++;
+		else
+			assert_int_equal(errno, ENOMEM);
+	}
+	report("metadata");
+	assert_true(sites_hit(OS_MMAP) >= 2); /* the pool's chunks and the metadata arena */
+	os_fault_set(NULL);
+	for (size_t i = 0; i < got; i++)
+		kz_free_pages(block[i], KZ_MAX_ORDER);
+	assert_true(got > BLOCKS / 2);
+	assert_nothing_lost();
+	assert_recovered();
+}
+
+static void random_faults(void **state)
+{
+	uint64_t seed = kzt_seed(0);
+	struct os_fault_plan plan = {
+		.calls = 1u << OS_MMAP | 1u << OS_MADVISE | 1u << OS_MREMAP,
+		.permille = 150,
+		.seed = seed,
+	};
+	unsigned long failed = 0;
+	struct os_fault_stats fs;
+
+	(void) state;
+	print_message("seed %#" PRIx64 "\n", seed);
+	os_fault_set(&plan);
+	for (unsigned round = 0; round < 40 / kzt_scale() + 8; round++) {
+		struct fx fx = {0};
+
+		if (!fx_round(&fx) || !fx_release(&fx))
+			fail_msg("round %u: %s", round, fx.error);
+		failed += fx.failed;
+		if (round % 8 == 7)
+			kz_malloc_trim(0);
+	}
+	report("random");
+	print_message("random: %lu API calls failed (ENOMEM)\n", failed);
+	os_fault_get_stats(&fs);
+	assert_true(fs.injected[OS_MMAP] + fs.injected[OS_MADVISE] + fs.injected[OS_MREMAP] > 0);
+	os_fault_set(NULL);
+	assert_nothing_lost();
+	assert_recovered();
+}
+
+enum { THREADS = 4, THREAD_ROUNDS = 12 };
+
+struct worker {
+	pthread_t thread;
+	struct fx fx;
+	bool ok;
+};
+
+/* Rounds of every API; the last round's objects are left for the main thread to free. */
+static void *worker_run(void *arg)
+{
+	struct worker *w = arg;
+
+	w->ok = true;
+	for (unsigned round = 0; w->ok && round < THREAD_ROUNDS / kzt_scale(); round++) {
+		w->ok = fx_round(&w->fx);
+		if (round + 1 < THREAD_ROUNDS / kzt_scale())
+			w->ok = fx_release(&w->fx) && w->ok;
+	}
+	return NULL;
+}
+
+static void random_faults_threads(void **state)
+{
+	static struct worker workers[THREADS];
+	uint64_t seed = kzt_seed(0);
+	struct os_fault_plan plan = {
+		.calls = 1u << OS_MMAP | 1u << OS_MADVISE | 1u << OS_MREMAP,
+		.permille = 100,
+		.seed = seed,
+	};
+
+	(void) state;
+	print_message("seed %#" PRIx64 "\n", seed);
+	os_fault_set(&plan);
+	for (unsigned i = 0; i < THREADS; i++) {
+		workers[i] = (struct worker){0};
+		assert_int_equal(pthread_create(&workers[i].thread, NULL, worker_run, &workers[i]),
+				 0);
+	}
+	for (unsigned i = 0; i < THREADS; i++)
+		pthread_join(workers[i].thread, NULL);
+	report("threads");
+	os_fault_set(NULL);
+	for (unsigned i = 0; i < THREADS; i++) {
+		if (!workers[i].ok)
+			fail_msg("thread %u: %s", i, workers[i].fx.error);
+		/* cross-thread frees: objects of threads that have exited */
+		if (!fx_release(&workers[i].fx))
+			fail_msg("thread %u's objects: %s", i, workers[i].fx.error);
+	}
+	assert_nothing_lost();
+	assert_recovered();
+}
+
+/*
+ * vm.overcommit_memory=2: a cap on the bytes mapped. Rounds of every API
+ * under it (each call works or fails with ENOMEM), then each way of asking
+ * for memory until it fails; the cap is never passed; a failed realloc
+ * keeps its object; freed memory serves again under the cap, and
+ * everything works once the cap is lifted.
+ */
+static void overcommit_limit(void **state)
+{
+	enum { ROUNDS = 2, HELD_MAX = 2 << 20 };
+	static struct fx rounds[ROUNDS];
+	struct os_fault_plan plan = {0};
+	struct os_fault_stats fs;
+	struct fx fx = {0};
+	struct fx_held *held = malloc(HELD_MAX * sizeof(*held)); /* glibc's: not counted */
+	size_t nheld = 0, start;
+	void *small;
+
+	(void) state;
+	assert_non_null(held);
+	os_fault_get_stats(&fs);
+	start = fs.committed;
+	plan.commit_limit = start + 128 * MIB;
+	os_fault_set(&plan);
+	for (unsigned i = 0; i < ROUNDS; i++) {
+		rounds[i] = (struct fx){0};
+		if (!fx_round(&rounds[i]))
+			fail_msg("round %u under the limit: %s", i, rounds[i].error);
+	}
+	small = kz_malloc(fx_opaque(100));
+	assert_non_null(small);
+	memset(small, 0x5a, 100);
+	for (enum fx_ask ask = 0; ask < FX_NR_ASKS; ask++) {
+		if (!fx_exhaust(&fx, ask, held, &nheld, HELD_MAX))
+			fail_msg("%s", fx.error);
+		print_message("overcommit: %-28s fails with ENOMEM after %zu objects held\n",
+			      fx_ask_names[ask], nheld);
+	}
+	/* Full: a realloc that needs memory fails and keeps the object. */
+	errno = 0;
+	assert_null(kz_realloc(small, fx_opaque(2 * MIB)));
+	assert_int_equal(errno, ENOMEM);
+	for (size_t i = 0; i < 100; i++)
+		assert_int_equal(((unsigned char *) small)[i], 0x5a);
+	os_fault_get_stats(&fs);
+	report("overcommit");
+	print_message("overcommit: limit 128 MiB over the start, peak %zu KiB over\n",
+		      (fs.committed_peak - start) >> 10);
+	assert_true(fs.committed_peak <= plan.commit_limit);
+	assert_true(fs.injected[OS_MMAP] > 0);
+	/* Freed memory serves again under the same limit. */
+	fx_held_free(held, nheld);
+	kz_free(small);
+	for (unsigned i = 0; i < ROUNDS; i += 2)
+		if (!fx_release(&rounds[i]))
+			fail_msg("%s", rounds[i].error);
+	fx = (struct fx){0};
+	if (!fx_round(&fx) || !fx_release(&fx))
+		fail_msg("after frees: %s", fx.error);
+	assert_true(fx.ok > 0);
+	for (unsigned i = 1; i < ROUNDS; i += 2)
+		if (!fx_release(&rounds[i]))
+			fail_msg("%s", rounds[i].error);
+	os_fault_set(NULL);
+	free(held);
+	assert_nothing_lost();
+	assert_recovered();
+}
+
+static int group_teardown(void **state)
+{
+	(void) state;
+	print_message("faults injected in all: mmap %lu, madvise %lu, mremap %lu\n",
+		      total_injected[OS_MMAP], total_injected[OS_MADVISE],
+		      total_injected[OS_MREMAP]);
+	return 0;
+}
+
+/* An argument runs only the cases whose names match it (a glob), e.g. "*threads". */
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(sweep_mmap),	    cmocka_unit_test(sweep_mremap),
+		cmocka_unit_test(sweep_madvise),    cmocka_unit_test(metadata_runs_out),
+		cmocka_unit_test(random_faults),    cmocka_unit_test(random_faults_threads),
+		cmocka_unit_test(overcommit_limit),
+	};
+
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
