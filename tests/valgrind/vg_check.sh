@@ -57,7 +57,7 @@ elif ! grep -Eq "ERROR SUMMARY: $errors errors" "$log"; then
 	why="expected $errors errors"
 elif [ -n "$pattern" ] && ! KZ_PATTERN=$pattern perl -0777 -ne '
 	s/^==\d+== ?//mg;
-	my $defs = q{(?(DEFINE)(?<frame>0x[0-9A-F]+: .*\n)(?<kz>0x[0-9A-F]+: \w+ \((?:in \S*libkzmalloc\S*|\w+\.c:\d+)\)\n))};
+	my $defs = q{(?(DEFINE)(?<frame>0x[0-9A-F]+: .*\n)(?<kz>0x[0-9A-F]+: \w+ \((?:in \S*libkzmalloc\S*|\w+\.(?:c|h|cc):\d+)\)\n))};
 	exit(/$ENV{KZ_PATTERN}$defs/m ? 0 : 1);' "$log"; then
 	why="the report does not match: $pattern"
 fi
