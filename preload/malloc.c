@@ -8,14 +8,26 @@
  * hidden function, one jump and no PLT; the other names glibc answers to
  * (cfree, the __libc_ names) are aliases of these. Every name is here, so no pointer from glibc's
  * malloc can ever reach kzmalloc's free.
+ *
+ * Under plain `valgrind prog`, memcheck 3.19 replaces, in this library,
+ * malloc, free, calloc, realloc, posix_memalign, aligned_alloc, memalign,
+ * valloc, malloc_usable_size, malloc_trim, mallinfo, malloc_stats, mallopt
+ * and every operator new and delete. It replaces code addresses, so the
+ * aliases below go with their targets. It leaves reallocarray, free_sized,
+ * free_aligned_sized, pvalloc and mallinfo2 alone: under memcheck, when the
+ * public names serve memcheck's heap, those call the public names (through
+ * the PLT, never the API layer), so they work on memcheck's blocks.
  */
+#include <errno.h>
 #include <malloc.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "kmalloc.h"
 #include "kmalloc_fast.h"
 #include "kzmalloc.h"
+#include "vg.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -52,9 +64,40 @@ EXPORT void *realloc(void *ptr, size_t size)
 	return krealloc(ptr, size);
 }
 
+/*
+ * Under memcheck: does the public malloc serve kzmalloc's heap, or, under
+ * plain `valgrind prog`, memcheck's? Asked once, by an allocation.
+ */
+static bool malloc_is_memcheck(void)
+{
+	static _Atomic int answer; /* 0: not asked yet, 1: kzmalloc, 2: memcheck */
+
+	if (!answer) {
+		void *p = malloc(1);
+
+		answer = kmalloc_owns((uintptr_t) p) ? 1 : 2;
+		free(p);
+	}
+	return answer == 2;
+}
+
+/* True where the functions memcheck does not replace must call the public names. */
+static inline bool memcheck_serves_malloc(void)
+{
+	return unlikely(vg_memcheck) && malloc_is_memcheck();
+}
+
 EXPORT void *reallocarray(void *ptr, size_t nmemb, size_t size)
 {
-	return kreallocarray(ptr, nmemb, size);
+	size_t total;
+
+	if (!memcheck_serves_malloc())
+		return kreallocarray(ptr, nmemb, size);
+	if (__builtin_mul_overflow(nmemb, size, &total)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return realloc(ptr, total);
 }
 
 EXPORT int posix_memalign(void **memptr, size_t alignment, size_t size)
@@ -79,7 +122,15 @@ EXPORT void *valloc(size_t size)
 
 EXPORT void *pvalloc(size_t size)
 {
-	return kpvalloc(size);
+	size_t rounded = (size + KZ_PAGE_SIZE - 1) & ~(KZ_PAGE_SIZE - 1);
+
+	if (!memcheck_serves_malloc())
+		return kpvalloc(size);
+	if (rounded < size) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return memalign(KZ_PAGE_SIZE, rounded ? rounded : KZ_PAGE_SIZE);
 }
 
 EXPORT size_t malloc_usable_size(void *ptr)
@@ -89,12 +140,18 @@ EXPORT size_t malloc_usable_size(void *ptr)
 
 EXPORT void free_sized(void *ptr, size_t size)
 {
-	kfree_sized(ptr, size);
+	if (memcheck_serves_malloc())
+		free(ptr);
+	else
+		kfree_sized(ptr, size);
 }
 
 EXPORT void free_aligned_sized(void *ptr, size_t alignment, size_t size)
 {
-	kfree_aligned_sized(ptr, alignment, size);
+	if (memcheck_serves_malloc())
+		free(ptr);
+	else
+		kfree_aligned_sized(ptr, alignment, size);
 }
 
 EXPORT int malloc_trim(size_t pad)
@@ -104,6 +161,25 @@ EXPORT int malloc_trim(size_t pad)
 
 EXPORT struct mallinfo2 mallinfo2(void)
 {
+	if (memcheck_serves_malloc()) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations" /* memcheck's: all it offers */
+		struct mallinfo mi = mallinfo();
+#pragma GCC diagnostic pop
+
+		return (struct mallinfo2){
+			.arena = (unsigned) mi.arena,
+			.ordblks = (unsigned) mi.ordblks,
+			.smblks = (unsigned) mi.smblks,
+			.hblks = (unsigned) mi.hblks,
+			.hblkhd = (unsigned) mi.hblkhd,
+			.usmblks = (unsigned) mi.usmblks,
+			.fsmblks = (unsigned) mi.fsmblks,
+			.uordblks = (unsigned) mi.uordblks,
+			.fordblks = (unsigned) mi.fordblks,
+			.keepcost = (unsigned) mi.keepcost,
+		};
+	}
 	return kz_mallinfo2();
 }
 

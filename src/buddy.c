@@ -18,6 +18,10 @@
  * they hold memory, and purge (MADV_DONTNEED) what stayed unused for the
  * purge delay.
  *
+ * Under memcheck (vg.h) free pages are inaccessible to the program: a new
+ * chunk and every block given back are made so, a block handed out is made
+ * defined (it is zero) before its dirty pages are cleared.
+ *
  * Invariants (checked by buddy_verify):
  *   - each page of a chunk belongs to exactly one block, whose head is
  *     aligned to its order and is allocated, free or isolated (page.h);
@@ -45,6 +49,7 @@
 #include "os.h"
 #include "pagemap.h"
 #include "purge.h"
+#include "vg.h"
 
 /* Blocks isolated per purge pass: bounds how long the pool lock is held. */
 #define PURGE_BATCH 32
@@ -366,6 +371,7 @@ static struct kz_page *buddy_grow(size_t nr_pages, unsigned order, enum page_kin
 
 	if (!mem)
 		return NULL;
+	vg_noaccess(mem, KZ_CHUNK_SIZE);
 	pthread_mutex_lock(&pool.lock);
 	chunk = chunk_desc_get(mem, KZ_CHUNK_SIZE);
 	if (!chunk || !pagemap_set_range((uintptr_t) mem, KZ_CHUNK_SIZE, chunk)) {
@@ -416,6 +422,8 @@ struct kz_page *buddy_alloc(size_t nr_pages, unsigned align_order, enum page_kin
 	pthread_mutex_unlock(&pool.lock);
 	if (!page)
 		page = buddy_grow(nr_pages, order, kind, &count);
+	if (page)
+		vg_defined(page_address(page), nr_pages << KZ_PAGE_SHIFT);
 	if (page && count.resident) {
 		clear_pages(page, nr_pages);
 		atomic_fetch_add_explicit(&pool.pages_zeroed, count.dirty, memory_order_relaxed);
@@ -442,6 +450,7 @@ enum buddy_err buddy_free(struct kz_page *page, size_t nr_pages, enum page_kind 
 		page[i].flags = 0;
 		page[i].state = zeroed ? PAGE_ZEROED : PAGE_DIRTY;
 	}
+	vg_noaccess(page_address(page), nr_pages << KZ_PAGE_SHIFT);
 	pool.pages_in_use -= nr_pages;
 	pool.pages_by_kind[kind] -= nr_pages;
 	pool.pages_resident += nr_pages;
@@ -740,10 +749,4 @@ void buddy_fork_parent(void)
 {
 	pthread_mutex_unlock(&pool.lock);
 	pthread_mutex_unlock(&pool.purge_lock);
-}
-
-void buddy_fork_child(void)
-{
-	pthread_mutex_init(&pool.lock, NULL);
-	pthread_mutex_init(&pool.purge_lock, NULL);
 }

@@ -60,6 +60,5 @@ void buddy_verify(void);
 /* fork(): hold every pool lock across it, so the child inherits a consistent pool. */
 void buddy_fork_prepare(void);
 void buddy_fork_parent(void);
-void buddy_fork_child(void);
 
 #endif /* KZ_BUDDY_H */

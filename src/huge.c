@@ -10,6 +10,11 @@
  * than the request gives its tail back. What stays unused past the purge
  * delay is unmapped by the huge shrinker.
  *
+ * Under memcheck a mapping is a malloc-like block of its whole length,
+ * always defined (fresh or cleared), resized in place when mremap grows or
+ * trims it, and its descriptor's base is hidden from the leak checker while
+ * it lives (vg.h).
+ *
  * A cached mapping's descriptor head is PG_HEAD | PG_FREE, so a free of it
  * is a double free. Lock: huge_lock guards the cache list; it is taken
  * before the pool's locks (huge_lock -> pool.lock), never the other way.
@@ -24,6 +29,7 @@
 #include "options.h"
 #include "os.h"
 #include "purge.h"
+#include "vg.h"
 
 /* At most this many mappings, and this many bytes, wait for reuse. */
 #define HUGE_CACHE_MAX	     16
@@ -100,6 +106,16 @@ static struct kz_chunk *cache_take(size_t len, size_t align)
 	return best;
 }
 
+/* A mapping handed out. */
+static void *huge_hand_out(struct kz_chunk *chunk)
+{
+	void *base = (void *) chunk->base;
+
+	vg_alloc(base, chunk->size, true);
+	vg_hide_ptr(&chunk->base, base);
+	return base;
+}
+
 /* Shrink a mapping to @len, giving the tail back (the pages and the page-map slots). */
 static void huge_trim(struct kz_chunk *chunk, size_t len)
 {
@@ -129,11 +145,12 @@ void *huge_alloc(size_t size, size_t align)
 	if (chunk) {
 		if (chunk->size - len > len / 4)
 			huge_trim(chunk, len);
+		mem = huge_hand_out(chunk);
 		if (chunk->pages[0].state == PAGE_DIRTY)
-			memset((void *) chunk->base, 0, chunk->size);
+			memset(mem, 0, chunk->size);
 		chunk->pages[0].state = PAGE_CLEAN;
 		chunk->pages[0].flags = PG_HEAD;
-		return (void *) chunk->base;
+		return mem;
 	}
 	mem = os_map_aligned(len, align);
 	if (!mem)
@@ -143,7 +160,7 @@ void *huge_alloc(size_t size, size_t align)
 		os_unmap(mem, len);
 		return NULL;
 	}
-	return mem;
+	return huge_hand_out(chunk);
 }
 
 void huge_free(struct kz_chunk *chunk)
@@ -152,6 +169,8 @@ void huge_free(struct kz_chunk *chunk)
 
 	if (zero)
 		memset((void *) chunk->base, 0, chunk->size);
+	vg_free((void *) chunk->base);
+	vg_show_ptr(&chunk->base, (void *) chunk->base);
 	if (kz_opt.purge_delay_ms == 0 || chunk->size > HUGE_CACHE_MAX_BYTES) {
 		huge_unmap(chunk);
 		return;
@@ -180,6 +199,7 @@ void *huge_resize(struct kz_chunk *chunk, size_t size)
 		return NULL;
 	if (len <= old) {
 		huge_trim(chunk, len);
+		vg_resize(base, old, chunk->size);
 		return base;
 	}
 	/*
@@ -187,8 +207,11 @@ void *huge_resize(struct kz_chunk *chunk, size_t size)
 	 * chunk can own the page-map slots it grows into)...
 	 */
 	if (os_remap_inplace(base, old, len)) {
-		if (buddy_huge_resize(chunk, len))
+		if (buddy_huge_resize(chunk, len)) {
+			vg_resize(base, old, len);
+			vg_defined((char *) base + old, len - old); /* fresh pages: zero */
 			return base;
+		}
 		/*
 		 * No page-map leaf for the new part: drop it again. munmap, not a
 		 * shrinking mremap, which the OS (or a fault test) may refuse and
@@ -201,14 +224,21 @@ void *huge_resize(struct kz_chunk *chunk, size_t size)
 	if (!dest)
 		return NULL;
 	moved = buddy_huge_register(dest, len);
-	if (!moved || !os_remap_move(base, old, dest, len)) {
-		if (moved)
-			buddy_huge_unregister(moved);
+	if (!moved) {
 		os_unmap(dest, len);
 		return NULL;
 	}
+	/* For memcheck the block moves: freed here first, so no new mapping can be caught by it. */
+	vg_free(base);
+	vg_show_ptr(&chunk->base, base);
+	if (!os_remap_move(base, old, dest, len)) {
+		buddy_huge_unregister(moved);
+		os_unmap(dest, len);
+		huge_hand_out(chunk); /* still there, and still the program's */
+		return NULL;
+	}
 	buddy_huge_unregister(chunk);
-	return dest;
+	return huge_hand_out(moved);
 }
 
 /* Unmap what waited past the delay, or (@all) everything cached; bytes given back. */
@@ -248,9 +278,4 @@ void huge_fork_prepare(void)
 void huge_fork_parent(void)
 {
 	pthread_mutex_unlock(&huge.lock);
-}
-
-void huge_fork_child(void)
-{
-	pthread_mutex_init(&huge.lock, NULL);
 }

@@ -7,9 +7,10 @@
  * thread-cache key), so a nested allocation from them finds a working
  * heap. Other threads that arrive meanwhile wait for kz_ready.
  *
- * fork: every lock is taken in the global order before, and released (in
- * the parent) or re-initialised (in the child) after:
- *   kmalloc caches (class order) -> huge_lock -> pool.purge_lock -> pool.lock
+ * fork: every lock is taken in the global order before, and released after,
+ * in the parent and in the child alike:
+ *   quarantine -> kmalloc caches (class order) -> huge_lock -> pool.purge_lock
+ *   -> pool.lock -> purger.lock
  * At exit the destructor prints the report if KZMALLOC_STATS asks for it;
  * Debug builds check the pool's invariants one last time.
  */
@@ -28,6 +29,7 @@
 #include "purge.h"
 #include "slab.h"
 #include "tcache.h"
+#include "vg.h"
 
 atomic_bool kz_ready;
 static atomic_int kz_started;
@@ -42,23 +44,37 @@ static int stats_fd = -1;
 
 static void fork_prepare(void)
 {
+	tcache_fork_prepare();
 	slab_fork_prepare();
 	huge_fork_prepare();
 	buddy_fork_prepare();
+	purge_fork_prepare();
 }
 
-static void fork_parent(void)
+/* Also the child's: see fork_child. */
+static void release_locks(void)
 {
 	buddy_fork_parent();
 	huge_fork_parent();
 	slab_fork_parent();
+	tcache_fork_parent();
 }
 
+static void fork_parent(void)
+{
+	release_locks();
+	purge_fork_parent();
+}
+
+/*
+ * The child's one thread is the one that took every lock before the fork,
+ * so it releases them as the parent does (the mutexes are of the default
+ * type, which any thread may release): re-initialising them instead would
+ * leave helgrind and DRD believing the child still holds them.
+ */
 static void fork_child(void)
 {
-	buddy_fork_child();
-	huge_fork_child();
-	slab_fork_child();
+	release_locks();
 	purge_fork_child();
 }
 
@@ -71,6 +87,7 @@ void kz_init_slow(void)
 			sched_yield();
 		return;
 	}
+	vg_init(); /* first: the layers below set themselves up for memcheck */
 	options_init();
 	clear_init(kz_opt.init);
 	if (kz_opt.stats)

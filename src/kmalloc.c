@@ -352,6 +352,11 @@ size_t ksize(void *ptr)
 	return obj.usable;
 }
 
+bool kmalloc_owns(uintptr_t addr)
+{
+	return pagemap_page((const void *) addr) != NULL;
+}
+
 /* The kz_ names of the API are these functions. */
 #define KZ_ALIAS(name, impl)                                                                       \
 	__typeof(impl) name __attribute__((alias(#impl), visibility("default")))

@@ -7,7 +7,9 @@
 #ifndef KZ_KMALLOC_H
 #define KZ_KMALLOC_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -28,6 +30,8 @@ void *kmemalign(size_t alignment, size_t size);
 void *kvalloc(size_t size);
 void *kpvalloc(size_t size);
 size_t ksize(void *ptr);
+/* Whether @addr lies in memory kzmalloc manages (never touches it). */
+bool kmalloc_owns(uintptr_t addr);
 
 #ifdef __cplusplus
 }

@@ -29,6 +29,5 @@ void huge_free(struct kz_chunk *chunk);
 void *huge_resize(struct kz_chunk *chunk, size_t size);
 void huge_fork_prepare(void);
 void huge_fork_parent(void);
-void huge_fork_child(void);
 
 #endif /* KZ_LARGE_H */

@@ -17,16 +17,20 @@
 #include "slab.h"
 #include "tcache.h"
 
-/* Bytes held in class objects (by the program or its thread caches) and free in slabs. */
+/*
+ * Bytes held in class objects (by the program or its thread caches) and free in slabs or, under
+ * memcheck, waiting in the quarantine.
+ */
 static void slab_bytes(size_t *active, size_t *free_in_slabs)
 {
 	*active = *free_in_slabs = 0;
 	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++) {
 		struct slab_info info;
+		size_t held = tcache_quarantined(cls);
 
 		slab_info(cls, &info);
-		*active += info.active_objs * kz_class_size[cls];
-		*free_in_slabs += (info.num_objs - info.active_objs) * kz_class_size[cls];
+		*active += (info.active_objs - held) * kz_class_size[cls];
+		*free_in_slabs += (info.num_objs - info.active_objs + held) * kz_class_size[cls];
 	}
 }
 

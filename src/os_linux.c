@@ -240,6 +240,22 @@ bool os_purge(void *addr, size_t size)
 	return madvise(addr, size, MADV_DONTNEED) == 0;
 }
 
+/*
+ * glibc on x86-64: the thread pointer is the TCB, whose second word is the
+ * dtv pointer, which points one 16-byte entry into the block that
+ * allocate_dtv got from calloc (dtv[-1] holds its length).
+ */
+void *os_thread_tls_block(void)
+{
+#if defined(__x86_64__) && defined(__GLIBC__)
+	char *dtv = ((char *const *) __builtin_thread_pointer())[1];
+
+	return dtv ? dtv - 16 : NULL;
+#else
+	return NULL;
+#endif
+}
+
 uint32_t os_now_ms(void)
 {
 	struct timespec ts;

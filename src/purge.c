@@ -13,7 +13,8 @@
  * State: purger_state moves IDLE -> STARTING -> RUNNING or FAILED, once per
  * process (a forked child starts again at IDLE). Lock: purger.lock guards
  * pending; it is a leaf, never held while calling a shrinker, and never
- * held across pthread_create (which may allocate).
+ * held across pthread_create (which may allocate); fork holds it (last) so
+ * that the child resets the purger state in order after the thread.
  */
 #include "purge.h"
 
@@ -25,6 +26,7 @@
 #include "options.h"
 #include "os.h"
 #include "util.h"
+#include "vg.h"
 
 enum purger_state { PURGER_IDLE, PURGER_STARTING, PURGER_RUNNING, PURGER_FAILED };
 
@@ -82,6 +84,7 @@ static void sleep_ms(uint32_t ms)
 static void *purge_thread(void *arg)
 {
 	(void) arg;
+	vg_keep_reachable(os_thread_tls_block()); /* it lives as long as the process */
 	for (;;) {
 		pthread_mutex_lock(&purger.lock);
 		while (!purger.pending)
@@ -158,12 +161,24 @@ void purge_after_free(void)
 		purge_on_free();
 }
 
+/* purger.lock is held across fork, so the child's reset is ordered after the thread's last look. */
+void purge_fork_prepare(void)
+{
+	pthread_mutex_lock(&purger.lock);
+}
+
+void purge_fork_parent(void)
+{
+	pthread_mutex_unlock(&purger.lock);
+}
+
+/* The purger thread did not come along: the next free starts one again. */
 void purge_fork_child(void)
 {
-	pthread_mutex_init(&purger.lock, NULL);
 	pthread_cond_init(&purger.wake, NULL);
 	purger.pending = false;
 	atomic_store(&purger_idle, true);
 	if (atomic_load(&purger_state) == PURGER_RUNNING)
 		atomic_store(&purger_state, PURGER_IDLE);
+	pthread_mutex_unlock(&purger.lock);
 }

@@ -34,6 +34,8 @@ void purge_after_free(void);
 size_t purge_all(void);
 
 /* In a forked child: the purger thread is gone, start afresh. */
+void purge_fork_prepare(void);
+void purge_fork_parent(void);
 void purge_fork_child(void);
 
 #endif /* KZ_PURGE_H */

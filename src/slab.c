@@ -11,7 +11,10 @@
  *   - a slab is on the partial list iff nr_free > 0; nr_free == popcount(free_map);
  *   - a slot is set in free_map only if its live byte is 0;
  *   - cache->nr_free is the sum of its slabs' nr_free;
- *   - at most one wholly free slab per cache stays (the spare against thrash).
+ *   - at most one wholly free slab per cache stays (the spare against thrash);
+ *   - a slab hands out cache->capacity slots: all of them, or under memcheck
+ *     only the odd ones, so that an inaccessible guard slot lies before and
+ *     after every object and an overflow into the next slot is reported.
  *
  * Locks: one mutex per cache, taken in class order by fork only. Under it
  * the pool may be called to allocate (cache lock -> pool locks), never to
@@ -28,6 +31,7 @@
 #include "meta.h"
 #include "options.h"
 #include "pagemap.h"
+#include "vg.h"
 
 struct kmem_cache {
 	pthread_mutex_t lock;
@@ -36,8 +40,9 @@ struct kmem_cache {
 	size_t nr_slabs;
 	size_t nr_free; /* free slots in all slabs */
 	size_t nr_empty;
-	uint16_t objects; /* per slab */
-	uint16_t pages;	  /* per slab */
+	uint16_t objects;  /* per slab */
+	uint16_t capacity; /* slots handed out per slab: objects, or the odd ones (memcheck) */
+	uint16_t pages;	   /* per slab */
 	uint16_t meta_size;
 } __attribute__((aligned(64)));
 
@@ -60,6 +65,7 @@ void slab_init(void)
 		cache->pages = (uint16_t) (1u << class_order[cls]);
 		cache->objects =
 			(uint16_t) ((KZ_PAGE_SIZE << class_order[cls]) / kz_class_size[cls]);
+		cache->capacity = vg_memcheck ? cache->objects / 2 : cache->objects;
 		cache->meta_size = (uint16_t) ALIGN_DOWN(
 			offsetof(struct slab, live) + cache->objects + 1 + 15, 16);
 	}
@@ -80,6 +86,7 @@ static struct slab *slab_struct_get(struct kmem_cache *cache)
 /* Carve a new slab: every slot free, none live. Cache lock held; dropped around the pool. */
 static struct slab *slab_new(struct kmem_cache *cache, unsigned cls)
 {
+	unsigned first = vg_memcheck ? 1 : 0, step = vg_memcheck ? 2 : 1;
 	struct kz_page *page;
 	struct slab *slab;
 
@@ -103,13 +110,14 @@ static struct slab *slab_new(struct kmem_cache *cache, unsigned cls)
 	slab->size = kz_class_size[cls];
 	slab->recip = kz_class_recip[cls];
 	slab->clear = kz_clear_class[cls];
-	slab->nr_free = cache->objects;
-	for (unsigned i = 0; i < cache->objects; i++)
+	slab->nr_free = cache->capacity;
+	for (unsigned i = first; i < cache->objects; i += step)
 		slab->free_map[i / 64] |= (uint64_t) 1 << (i % 64);
+	vg_noaccess(slab->base, (size_t) cache->pages << KZ_PAGE_SHIFT);
 	page->owner = slab;
 	list_add_tail(&slab->lru, &cache->partial);
 	cache->nr_slabs++;
-	cache->nr_free += cache->objects;
+	cache->nr_free += cache->capacity;
 	cache->nr_empty++;
 	return slab;
 }
@@ -126,7 +134,7 @@ size_t slab_refill(unsigned cls, struct tcache_entry *out, size_t want)
 		if (list_empty(&cache->partial) && !slab_new(cache, cls))
 			break;
 		slab = list_entry(cache->partial.next, struct slab, lru);
-		if (slab->nr_free == cache->objects)
+		if (slab->nr_free == cache->capacity)
 			cache->nr_empty--;
 		for (unsigned w = 0; w < KZ_SLAB_MAX_OBJECTS / 64 && got < want; w++) {
 			while (slab->free_map[w] && got < want) {
@@ -174,7 +182,7 @@ void slab_flush(unsigned cls, const struct tcache_entry *in, size_t n)
 		cache->nr_free++;
 		if (slab->nr_free++ == 0)
 			list_add(&slab->lru, &cache->partial);
-		if (slab->nr_free < cache->objects)
+		if (slab->nr_free < cache->capacity)
 			continue;
 		/* Wholly free: keep one as the cache's spare, at the back; release the rest. */
 		list_del(&slab->lru);
@@ -184,7 +192,7 @@ void slab_flush(unsigned cls, const struct tcache_entry *in, size_t n)
 		} else {
 			list_add(&slab->lru, &empty);
 			cache->nr_slabs--;
-			cache->nr_free -= cache->objects;
+			cache->nr_free -= cache->capacity;
 		}
 	}
 	pthread_mutex_unlock(&cache->lock);
@@ -226,12 +234,12 @@ void slab_shrink(void)
 			struct slab *slab = list_entry(pos, struct slab, lru);
 
 			next = pos->next;
-			if (slab->nr_free < cache->objects)
+			if (slab->nr_free < cache->capacity)
 				continue;
 			list_del(pos);
 			list_add(pos, &empty);
 			cache->nr_slabs--;
-			cache->nr_free -= cache->objects;
+			cache->nr_free -= cache->capacity;
 			cache->nr_empty--;
 		}
 		pthread_mutex_unlock(&cache->lock);
@@ -245,10 +253,10 @@ void slab_info(unsigned cls, struct slab_info *info)
 
 	pthread_mutex_lock(&cache->lock);
 	info->num_slabs = cache->nr_slabs;
-	info->num_objs = cache->nr_slabs * cache->objects;
+	info->num_objs = cache->nr_slabs * cache->capacity;
 	info->active_objs = info->num_objs - cache->nr_free;
 	pthread_mutex_unlock(&cache->lock);
-	info->objs_per_slab = cache->objects;
+	info->objs_per_slab = cache->capacity;
 	info->pages_per_slab = cache->pages;
 }
 
@@ -267,10 +275,4 @@ void slab_fork_parent(void)
 {
 	for (unsigned cls = KZ_NR_CLASSES; cls-- > 0;)
 		pthread_mutex_unlock(&kmalloc_caches[cls].lock);
-}
-
-void slab_fork_child(void)
-{
-	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++)
-		pthread_mutex_init(&kmalloc_caches[cls].lock, NULL);
 }

@@ -86,6 +86,5 @@ unsigned slab_objects(unsigned cls);
 
 void slab_fork_prepare(void);
 void slab_fork_parent(void);
-void slab_fork_child(void);
 
 #endif /* KZ_SLAB_H */

@@ -9,8 +9,17 @@
  * Refill takes half a bin's capacity; a full bin flushes its older half,
  * keeping the objects freed last (the warm ones) for reuse.
  *
- * No locks of its own: a cache is its thread's alone. tcache_key is
- * created at start-up (kz_init), before any thread has a cache.
+ * Under memcheck (vg.h) no thread has a cache: every allocation and free
+ * comes here, where they are described to memcheck, and a freed object
+ * waits in the quarantine, a FIFO of the objects freed last (at most
+ * QUARANTINE_MAX of them, QUARANTINE_BYTES in all), before its slot goes
+ * back to the slab, so that a use after free is caught even after later
+ * allocations of its class (memcheck's own --freelist-vol, for kzmalloc).
+ *
+ * A cache is its thread's alone. quarantine.lock guards the quarantine; it
+ * is a leaf (objects leave it for the slabs after it is dropped), first in
+ * fork's order. tcache_key is created at start-up (kz_init), before any
+ * thread has a cache.
  */
 #include "tcache.h"
 
@@ -21,7 +30,9 @@
 #include "buddy.h"
 #include "fatal.h"
 #include "init.h"
+#include "meta.h"
 #include "options.h"
+#include "vg.h"
 
 #define KZ_CLASS_CAP_ITEM(size, order, cap) (cap),
 static const uint16_t class_cap[KZ_NR_CLASSES] = {KZ_SIZE_CLASSES(KZ_CLASS_CAP_ITEM)};
@@ -34,6 +45,22 @@ static __thread unsigned char tcache_state __attribute__((tls_model("initial-exe
 
 static pthread_key_t tcache_key;
 static size_t tcache_pages;
+
+#define QUARANTINE_MAX	 8192
+#define QUARANTINE_BYTES ((size_t) 16 << 20)
+
+struct held {
+	struct tcache_entry e;
+	unsigned cls;
+};
+
+/* Under memcheck only: ring[(first + i) % QUARANTINE_MAX], i < count, oldest first. */
+static struct {
+	pthread_mutex_t lock;
+	struct held *ring; /* from the metadata arena; NULL: objects go back at once */
+	size_t first, count, bytes;
+	size_t per_class[KZ_NR_CLASSES];
+} quarantine = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static void tcache_destroy(void *arg);
 
@@ -56,6 +83,68 @@ void tcache_init(void)
 		KZ_PAGE_SHIFT;
 	tcache_none.pop_check = pop_check_setting();
 	pthread_key_create(&tcache_key, tcache_destroy);
+	if (vg_memcheck)
+		quarantine.ring = meta_alloc(QUARANTINE_MAX * sizeof(struct held), 16);
+}
+
+/* Off the quarantine, oldest first: up to @max objects, all if @all, else the excess. Locked. */
+static size_t quarantine_take(struct held *out, size_t max, bool all)
+{
+	size_t n = 0;
+
+	while (n < max && quarantine.count && (all || quarantine.bytes > QUARANTINE_BYTES)) {
+		struct held *h = &quarantine.ring[quarantine.first];
+
+		out[n++] = *h;
+		*h = (struct held){{NULL, NULL}, 0}; /* no stale copy for the leak checker */
+		quarantine.first = (quarantine.first + 1) % QUARANTINE_MAX;
+		quarantine.count--;
+		quarantine.bytes -= kz_class_size[out[n - 1].cls];
+		quarantine.per_class[out[n - 1].cls]--;
+	}
+	return n;
+}
+
+static void quarantine_release(const struct held *h, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		slab_flush(h[i].cls, &h[i].e, 1);
+}
+
+/* A freed object (memcheck already told) waits; the oldest go back to their slabs. */
+static void quarantine_add(size_t cls, struct tcache_entry e)
+{
+	struct held old[8];
+	size_t n = 0;
+
+	if (!quarantine.ring) {
+		slab_flush(cls, &e, 1);
+		return;
+	}
+	pthread_mutex_lock(&quarantine.lock);
+	if (quarantine.count == QUARANTINE_MAX)
+		n = quarantine_take(old, 1, true);
+	quarantine.ring[(quarantine.first + quarantine.count) % QUARANTINE_MAX] =
+		(struct held){e, (unsigned) cls};
+	quarantine.count++;
+	quarantine.bytes += kz_class_size[cls];
+	quarantine.per_class[cls]++;
+	n += quarantine_take(old + n, ARRAY_SIZE(old) - n, false);
+	pthread_mutex_unlock(&quarantine.lock);
+	quarantine_release(old, n);
+}
+
+static void quarantine_drain(void)
+{
+	struct held batch[64];
+	size_t n;
+
+	do {
+		pthread_mutex_lock(&quarantine.lock);
+		n = quarantine_take(batch, ARRAY_SIZE(batch), true);
+		pthread_mutex_unlock(&quarantine.lock);
+		quarantine_release(batch, n);
+	} while (n);
 }
 
 static struct tcache *tcache_create(void)
@@ -111,6 +200,25 @@ void *tcache_alloc_check(size_t cls, void *obj)
 	return obj;
 }
 
+/*
+ * Under memcheck: the object becomes a block, defined for the pop check, and
+ * undefined again after it unless kzmalloc promises it zero (with
+ * KZMALLOC_INIT=none only its first word is, for kzmalloc's own check).
+ */
+static void *memcheck_hand_out(size_t cls, struct tcache_entry e)
+{
+	size_t size = kz_class_size[cls];
+	void *obj = e.obj;
+
+	vg_alloc(obj, size, true);
+	*e.live = 1;
+	if ((*(const uint64_t *) obj | tcache_none.pop_check) != 0)
+		obj = tcache_alloc_check(cls, obj);
+	if (kz_opt.init == KZ_INIT_NONE)
+		vg_undefined(obj, size);
+	return obj;
+}
+
 void *tcache_alloc_slow(size_t cls)
 {
 	struct tcache *tc = tcache_self;
@@ -118,11 +226,13 @@ void *tcache_alloc_slow(size_t cls)
 	size_t cap;
 
 	kz_init();
-	if (tc == &tcache_none && tcache_state == TCACHE_NONE)
+	if (tc == &tcache_none && tcache_state == TCACHE_NONE && !vg_memcheck)
 		tc = tcache_create();
 	if (!tc || tc == &tcache_none) {
 		if (!slab_refill(cls, &e, 1))
 			return NULL;
+		if (vg_memcheck)
+			return memcheck_hand_out(cls, e);
 	} else {
 		cap = (size_t) (tc->end[cls] - tc->base[cls]);
 		tc->top[cls] =
@@ -143,15 +253,18 @@ void tcache_free_slow(size_t cls, void *obj, uint8_t *live)
 	struct tcache_entry e = {obj, live};
 	struct tcache *tc = tcache_self;
 
-	if (tc == &tcache_none) {
-		slab_flush(cls, &e, 1);
-	} else {
+	if (tc != &tcache_none) {
 		size_t n = stack_count(tc, cls), keep = n / 2;
 
 		slab_flush(cls, tc->base[cls], n - keep);
 		memmove(tc->base[cls], tc->base[cls] + (n - keep), keep * sizeof(e));
 		tc->top[cls] = tc->base[cls] + keep;
 		*tc->top[cls]++ = e;
+	} else if (vg_memcheck) {
+		vg_free(obj);
+		quarantine_add(cls, e);
+	} else {
+		slab_flush(cls, &e, 1);
 	}
 	errno = saved_errno; /* free keeps errno */
 }
@@ -160,6 +273,8 @@ void tcache_flush_all(void)
 {
 	struct tcache *tc = tcache_self;
 
+	if (vg_memcheck)
+		quarantine_drain();
 	if (tc == &tcache_none)
 		return;
 	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++) {
@@ -177,4 +292,26 @@ static void tcache_destroy(void *arg)
 	tcache_self = &tcache_none;
 	tcache_state = TCACHE_DEAD;
 	buddy_free(tc->page, tcache_pages, KIND_META, false);
+}
+
+size_t tcache_quarantined(unsigned cls)
+{
+	size_t n;
+
+	if (!vg_memcheck)
+		return 0;
+	pthread_mutex_lock(&quarantine.lock);
+	n = quarantine.per_class[cls];
+	pthread_mutex_unlock(&quarantine.lock);
+	return n;
+}
+
+void tcache_fork_prepare(void)
+{
+	pthread_mutex_lock(&quarantine.lock);
+}
+
+void tcache_fork_parent(void)
+{
+	pthread_mutex_unlock(&quarantine.lock);
 }

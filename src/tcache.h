@@ -55,8 +55,14 @@ void *tcache_alloc_check(size_t cls, void *obj);
 /* Cache a freed (no longer live, already cleared) object when the stack is full. */
 void tcache_free_slow(size_t cls, void *obj, uint8_t *live);
 
-/* Give every object this thread caches back to the slabs. */
+/* Give every object this thread caches (and, under memcheck, the quarantine) back to the slabs. */
 void tcache_flush_all(void);
+
+/* Objects of class @cls freed but held in the quarantine (memcheck only; else 0). */
+size_t tcache_quarantined(unsigned cls);
+
+void tcache_fork_prepare(void);
+void tcache_fork_parent(void);
 
 /*
  * Fast paths: a handful of instructions, no lock, no atomic. The pop reads the object's first

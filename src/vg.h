@@ -1,0 +1,128 @@
+/*
+ * vg.h - kzmalloc's heap described to Valgrind's memcheck (client requests).
+ *
+ * Under memcheck (vg_memcheck, found once at start-up by vg_init) threads
+ * get no thread cache, so every allocation and free takes the slow paths,
+ * and only those call the helpers here. Each helper tests vg_memcheck
+ * first: outside memcheck it is one load and a branch never taken, and the
+ * fast paths never reach it. Other tools (callgrind, helgrind, DRD) run
+ * exactly the code that runs natively.
+ *
+ * The heap as memcheck sees it:
+ *   - an object handed out is a malloc-like block of its usable size (what
+ *     malloc_usable_size says), defined where kzmalloc promises zero;
+ *   - a freed object is a free-like block: inaccessible, its stack kept; it
+ *     waits in a quarantine (tcache.c) before its slot is reused;
+ *   - free slots, the guard slot between any two objects of a slab, and the
+ *     pool's free pages are inaccessible;
+ *   - metadata lives outside the pool; the one word of it that can point at
+ *     an object's start (a chunk's base) is hidden from the leak checker
+ *     while that object lives, so a leaked object is "definitely lost".
+ * Built without Valgrind's headers, all of it compiles to nothing.
+ */
+#ifndef KZ_VG_H
+#define KZ_VG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#else
+#define RUNNING_ON_VALGRIND				     0
+#define VALGRIND_GET_VBITS(a, bits, n)			     0
+#define VALGRIND_MALLOCLIKE_BLOCK(addr, size, rz, zeroed)    ((void) 0)
+#define VALGRIND_FREELIKE_BLOCK(addr, rz)		     ((void) 0)
+#define VALGRIND_RESIZEINPLACE_BLOCK(addr, old, new, rz)     ((void) 0)
+#define VALGRIND_MAKE_MEM_NOACCESS(addr, len)		     0
+#define VALGRIND_MAKE_MEM_DEFINED(addr, len)		     0
+#define VALGRIND_MAKE_MEM_UNDEFINED(addr, len)		     0
+#define VALGRIND_DISABLE_ADDR_ERROR_REPORTING_IN_RANGE(a, n) 0
+#define VALGRIND_ENABLE_ADDR_ERROR_REPORTING_IN_RANGE(a, n)  0
+#endif
+
+/* True under memcheck: set by vg_init before anything else starts, read-only afterwards. */
+extern bool vg_memcheck;
+
+/* Find out whether memcheck runs us: no getenv, no allocation. */
+void vg_init(void);
+
+/* An object handed out: a block of @size bytes, defined if kzmalloc promises it zero. */
+static inline void vg_alloc(void *obj, size_t size, bool zeroed)
+{
+	if (unlikely(vg_memcheck))
+		VALGRIND_MALLOCLIKE_BLOCK(obj, size, 0, zeroed);
+}
+
+/* An object freed: inaccessible from now on; memcheck remembers where it was freed. */
+static inline void vg_free(void *obj)
+{
+	if (unlikely(vg_memcheck))
+		VALGRIND_FREELIKE_BLOCK(obj, 0);
+}
+
+/* An object resized where it is. */
+static inline void vg_resize(void *obj, size_t old_size, size_t new_size)
+{
+	if (unlikely(vg_memcheck))
+		VALGRIND_RESIZEINPLACE_BLOCK(obj, old_size, new_size, 0);
+}
+
+/* Memory the program must not touch: free slots, guard slots, free pages. */
+static inline void vg_noaccess(const void *addr, size_t len)
+{
+	if (unlikely(vg_memcheck))
+		(void) VALGRIND_MAKE_MEM_NOACCESS(addr, len);
+}
+
+/* Memory the program may use but whose bytes it must not rely on. */
+static inline void vg_undefined(const void *addr, size_t len)
+{
+	if (unlikely(vg_memcheck))
+		(void) VALGRIND_MAKE_MEM_UNDEFINED(addr, len);
+}
+
+/* Memory that is zero and usable (pages leaving the pool, a mapping grown in place). */
+static inline void vg_defined(const void *addr, size_t len)
+{
+	if (unlikely(vg_memcheck))
+		(void) VALGRIND_MAKE_MEM_DEFINED(addr, len);
+}
+
+/*
+ * A metadata word holding the address of a live object's start would make
+ * the leak checker count the object reachable: while @obj lives, @word is
+ * hidden from it if it points there (the leak checker skips ignored ranges;
+ * kzmalloc's own accesses to the word stay as fast as ever).
+ */
+static inline void vg_hide_ptr(const uintptr_t *word, const void *obj)
+{
+	if (unlikely(vg_memcheck) && *word == (uintptr_t) obj)
+		(void) VALGRIND_DISABLE_ADDR_ERROR_REPORTING_IN_RANGE(word, sizeof(*word));
+}
+
+/* @obj is freed: the word is seen again. */
+static inline void vg_show_ptr(const uintptr_t *word, const void *obj)
+{
+	if (unlikely(vg_memcheck) && *word == (uintptr_t) obj)
+		(void) VALGRIND_ENABLE_ADDR_ERROR_REPORTING_IN_RANGE(word, sizeof(*word));
+}
+
+/*
+ * A block that kzmalloc causes to be allocated and keeps for good, which
+ * only an interior pointer reaches (the purger thread's dynamic TLS vector,
+ * which libc allocates): recorded in a static table, so that the leak
+ * checker does not count it against the program.
+ */
+void vg_keep(void *block);
+
+static inline void vg_keep_reachable(void *block)
+{
+	if (unlikely(vg_memcheck) && block)
+		vg_keep(block);
+}
+
+#endif /* KZ_VG_H */
