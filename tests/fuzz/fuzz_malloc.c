@@ -118,12 +118,62 @@ static void die(const char *what, size_t a, size_t b)
  */
 #define NO_COVERAGE __attribute__((no_sanitize("coverage")))
 
-/* Pattern byte @off of an object filled with @seed. */
+/* Word @i of the pattern @seed: no byte is zero. Byte off is byte off % 8 of word off / 8. */
+NO_COVERAGE static inline uint64_t pattern_word(uint64_t seed, size_t i)
+{
+	return ((seed + i) * 0x9E3779B97F4A7C15ULL) | 0x0101010101010101ULL;
+}
+
 NO_COVERAGE static inline unsigned char pattern(uint64_t seed, size_t off)
 {
-	uint64_t x = (seed + off / 8) * 0x9E3779B97F4A7C15ULL;
+	return (unsigned char) (pattern_word(seed, off / 8) >> (8 * (off % 8)));
+}
 
-	return (unsigned char) (x >> (8 * (off % 8) + 3)) | 1; /* never zero */
+/* Write or (@check) compare the pattern over [from, to): whole words where it can. */
+NO_COVERAGE static bool pattern_range(unsigned char *p, uint64_t seed, size_t from, size_t to,
+				      bool check)
+{
+	size_t b = from;
+
+	for (; b < to && b % 8; b++)
+		if (check ? p[b] != pattern(seed, b) : !(p[b] = pattern(seed, b)))
+			return false;
+	for (; b + 8 <= to; b += 8) {
+		uint64_t w = pattern_word(seed, b / 8), v;
+
+		if (!check) {
+			memcpy(p + b, &w, 8);
+			continue;
+		}
+		memcpy(&v, p + b, 8);
+		if (v != w)
+			return false;
+	}
+	for (; b < to; b++)
+		if (check ? p[b] != pattern(seed, b) : !(p[b] = pattern(seed, b)))
+			return false;
+	return true;
+}
+
+/* Is [from, to) all zero? */
+NO_COVERAGE static bool zero_range(const unsigned char *p, size_t from, size_t to)
+{
+	size_t b = from;
+
+	for (; b < to && b % 8; b++)
+		if (p[b])
+			return false;
+	for (; b + 8 <= to; b += 8) {
+		uint64_t v;
+
+		memcpy(&v, p + b, 8);
+		if (v)
+			return false;
+	}
+	for (; b < to; b++)
+		if (p[b])
+			return false;
+	return true;
 }
 
 /*
@@ -162,8 +212,7 @@ NO_COVERAGE static void fill(struct slot *s)
 	size_t from, to;
 
 	for (size_t off = 0; next_range(s->size, s->size, off, &from, &to); off = to)
-		for (size_t b = from; b < to; b++)
-			s->p[b] = pattern(s->seed, b);
+		pattern_range(s->p, s->seed, from, to, false);
 }
 
 /* The pattern of an object filled at @filled bytes, checked over its first @len bytes. */
@@ -173,9 +222,8 @@ NO_COVERAGE static void check_pattern(const struct slot *s, size_t filled, size_
 	size_t from, to;
 
 	for (size_t off = 0; next_range(filled, len, off, &from, &to); off = to)
-		for (size_t b = from; b < to; b++)
-			if (s->p[b] != pattern(s->seed, b))
-				die(when, b, len);
+		if (!pattern_range(s->p, s->seed, from, to, true))
+			die(when, from, len);
 }
 
 /* [written, usable) must read zero: all of it, or its first bytes and the samples. */
@@ -183,13 +231,11 @@ NO_COVERAGE static void check_zero_tail(const struct slot *s, const char *when)
 {
 	size_t from, to, head = s->written + SAMPLE < s->usable ? s->written + SAMPLE : s->usable;
 
-	for (size_t b = s->written; b < head; b++)
-		if (s->p[b] != 0)
-			die(when, b, s->usable);
+	if (!zero_range(s->p, s->written, head))
+		die(when, s->written, s->usable);
 	for (size_t off = head; next_range(s->usable, s->usable, off, &from, &to); off = to)
-		for (size_t b = from; b < to; b++)
-			if (s->p[b] != 0)
-				die(when, b, s->usable);
+		if (!zero_range(s->p, from, to))
+			die(when, from, s->usable);
 }
 
 /* Live objects and page blocks must not overlap the new one at @i. */
