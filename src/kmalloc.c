@@ -184,22 +184,23 @@ void kfree(void *ptr)
 
 /*
  * Whether @obj could be what an allocation of @size bytes aligned to @align returned: its class,
- * or for a page run its page count, or for a mapping a length it could have been reused for
- * (the huge cache hands out mappings up to a quarter larger than asked).
+ * or for a page run its page count (at least one page), or for a mapping a length it holds (a
+ * mapping may be longer than asked: reused from the cache, or a shrink the OS refused).
  */
 static bool object_fits(const struct object *obj, size_t size, size_t align)
 {
 	size_t cls = alloc_class(size, align),
 	       pages = (size + KZ_PAGE_SIZE - 1) & ~(KZ_PAGE_SIZE - 1);
 
+	if (!pages)
+		pages = KZ_PAGE_SIZE;
 	switch (obj->head->kind) {
 	case KIND_SLAB:
 		return cls == obj->slab->cls;
 	case KIND_LARGE:
 		return cls == KZ_NR_CLASSES && pages == obj->usable;
 	default:
-		return cls == KZ_NR_CLASSES && pages <= obj->usable &&
-		       obj->usable - pages <= obj->usable / 4;
+		return cls == KZ_NR_CLASSES && pages <= obj->usable;
 	}
 }
 
