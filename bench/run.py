@@ -388,12 +388,25 @@ SECTIONS = [
 ]
 
 
-def write_reports(args, results, allocs, notes, rounds_done, elapsed):
+def machine():
+    """One line on where this ran: date, CPUs, kernel, load."""
+    model = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return "%s; %d CPUs (%s); Linux %s; load average %.1f" % (
+        time.strftime("%Y-%m-%d %H:%M"), os.cpu_count(), model, os.uname().release,
+        os.getloadavg()[0])
+
+
+def write_reports(args, results, allocs, notes, rounds_done, elapsed, where):
     names = [a.name for a in allocs]
     others = [n for n in names if n not in ("kzmalloc", "kzmalloc-none", "glibc")]
     out = args.out
     header = ["case", "metric", "unit"] + names + ["kz vs glibc", "kz vs jemalloc", "kz vs best"]
-    md = []
+    md = ["Machine: %s at the start, %s at the end." % (where, machine().rsplit("; ", 1)[1]), ""]
     md.append("Medians of %d round%s; %s. Allocators: %s. Ratios are kzmalloc's gain "
               "(the other's value over kzmalloc's, or the inverse for throughput): above 1 "
               "kzmalloc leads, below 1 it trails; 'best' is the best of %s."
@@ -569,6 +582,7 @@ def main():
 
     results = Results()
     ctx = Context(args, results, scratch)
+    where = machine()
     t0 = time.monotonic()
     for rnd in range(1, args.rounds + 1):
         for gname, fn in groups:
@@ -587,7 +601,7 @@ def main():
                           flush=True)
     elapsed = time.monotonic() - t0
     write_chart(args, results, allocs, notes)
-    md = write_reports(args, results, allocs, notes, args.rounds, elapsed)
+    md = write_reports(args, results, allocs, notes, args.rounds, elapsed, where)
     print()
     print("\n".join(md))
     print("bench: %.1f minutes; wrote %s/results.md, results.csv, raw.csv%s"
