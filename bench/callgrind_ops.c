@@ -7,6 +7,7 @@
  *
  *   callgrind_ops --list        one line per case: name, items per iteration, N
  *   callgrind_ops CASE N        e.g. callgrind_ops pair/64 10000
+ *   callgrind_ops --all N       every case, N iterations each (the ctest smoke test)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,9 +38,17 @@ int main(int argc, char **argv)
 			       suggested_iterations(&ops_cases[i]));
 		return 0;
 	}
+	if (argc == 3 && !strcmp(argv[1], "--all")) {
+		for (size_t i = 0; i < ops_ncases; i++)
+			if (ops_cases[i].run(&ops_cases[i], atol(argv[2]))) {
+				fprintf(stderr, "%s: allocation failed\n", ops_cases[i].name);
+				return 1;
+			}
+		return 0;
+	}
 	c = argc == 3 ? ops_find(argv[1]) : NULL;
 	if (!c) {
-		fprintf(stderr, "usage: %s --list | CASE ITERATIONS\n", argv[0]);
+		fprintf(stderr, "usage: %s --list | CASE ITERATIONS | --all ITERATIONS\n", argv[0]);
 		return 2;
 	}
 	if (c->run(c, atol(argv[2]))) {
