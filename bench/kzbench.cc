@@ -12,7 +12,7 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <string>
+#include <vector>
 
 #include "kzbench.h"
 
