@@ -1,42 +1,52 @@
 #!/usr/bin/env bash
-# callgrind.sh BUILD_DIR - instructions per operation (one malloc and one
-# free) for kzmalloc, in its default mode and with KZMALLOC_INIT=none, and
-# for Debian's jemalloc and mimalloc, from two loop lengths under
-# valgrind --tool=callgrind. Exact and repeatable; prints a markdown table.
+# callgrind.sh BUILD_DIR [REGEX] - instructions per operation for every
+# single-threaded micro case of bench/ops.c (or those whose name matches
+# REGEX), for kzmalloc in its default mode and with KZMALLOC_INIT=none, and
+# for Debian's jemalloc, mimalloc, tcmalloc and glibc: each case runs N and
+# 2N iterations under valgrind --tool=callgrind with the allocator
+# preloaded, and the difference over N * (operations per iteration) is one
+# operation (a malloc and its free, or one realloc), plus the loop's own few
+# instructions, the same for everyone. Exact and repeatable; prints a
+# markdown table as it goes. scripts/bench --callgrind runs it.
 set -euo pipefail
 build=${1:-build}
+filter=${2:-.}
 ops=$build/bin/callgrind_ops
-n=10000
+libdir=/usr/lib/x86_64-linux-gnu
 declare -A libs=(
 	[kzmalloc]=$build/lib/libkzmalloc.so
 	[kzmalloc-none]=$build/lib/libkzmalloc.so
-	[jemalloc]=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
-	[mimalloc]=/usr/lib/x86_64-linux-gnu/libmimalloc.so.2
+	[jemalloc]=$libdir/libjemalloc.so.2
+	[mimalloc]=$libdir/libmimalloc.so.2
+	[tcmalloc]=$libdir/libtcmalloc_minimal.so.4
 	[glibc]=
 )
-order=(kzmalloc kzmalloc-none jemalloc mimalloc glibc)
+order=(kzmalloc kzmalloc-none jemalloc mimalloc tcmalloc glibc)
 
-instructions() { # preload init-mode op iterations
+instructions() { # preload init-mode case iterations
 	LD_PRELOAD=$1 KZMALLOC_INIT=$2 valgrind --tool=callgrind --callgrind-out-file=/dev/null \
 		"$ops" "$3" "$4" 2>&1 | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
 
-printf '| operation |'
+printf '| case |'
 for a in "${order[@]}"; do printf ' %s |' "$a"; done
 printf ' kzmalloc / jemalloc |\n|---|'
 for _ in "${order[@]}"; do printf -- '---|'; done
 printf -- '---|\n'
-for op in pair32 pair128 pair1k batch64 calloc64; do
-	printf '| %s |' "$op"
+"$ops" --list | awk -v re="$filter" '$1 ~ re' | while read -r name items n; do
+	printf '| %s |' "$name"
 	declare -A per=()
 	for a in "${order[@]}"; do
 		lib=${libs[$a]}
-		if [ -n "$lib" ] && [ ! -e "$lib" ]; then printf ' n/a |'; continue; fi
+		if [ -n "$lib" ] && [ ! -e "$lib" ]; then
+			printf ' n/a |'
+			continue
+		fi
 		mode=free
 		[ "$a" = kzmalloc-none ] && mode=none
-		one=$(instructions "$lib" $mode $op $n)
-		two=$(instructions "$lib" $mode $op $((2 * n)))
-		per[$a]=$(((two - one) / n))
+		one=$(instructions "$lib" $mode "$name" "$n")
+		two=$(instructions "$lib" $mode "$name" $((2 * n)))
+		per[$a]=$(((two - one) / (n * items)))
 		printf ' %s |' "${per[$a]}"
 	done
 	awk -v k="${per[kzmalloc]}" -v j="${per[jemalloc]:-0}" \

@@ -1,71 +1,59 @@
 /*
- * callgrind_ops.c - the loops whose instruction counts compare allocators
- * under valgrind --tool=callgrind: run once with N and once with 2N
- * iterations, and the difference over N is the cost of one operation,
- * free of start-up. Calls go through the libc names, so LD_PRELOAD picks
- * the allocator.
+ * callgrind_ops.c - runs one micro case of ops.c (the table micro.c times)
+ * for N iterations, for instruction counts under valgrind --tool=callgrind:
+ * run once with N and once with 2N, and the difference over N * items is
+ * the cost of one operation, free of start-up (bench/callgrind.sh). Calls
+ * go through the libc names, so LD_PRELOAD picks the allocator.
  *
- *   callgrind_ops pair32|pair128|pair1k|batch64|calloc64 N
+ *   callgrind_ops --list        one line per case: name, items per iteration, N
+ *   callgrind_ops CASE N        e.g. callgrind_ops pair/64 10000
+ *   callgrind_ops --all N       every case, N iterations each (the ctest smoke test)
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Stops the compiler from pairing up and removing a malloc and its free. */
-void *volatile sink;
+#include "ops.h"
 
-static void pair(long n, size_t size)
+/*
+ * Iterations that keep one run of a case to some ten million instructions
+ * at most (a big object costs about an instruction per byte it clears).
+ */
+static long suggested_iterations(const struct ops_case *c)
 {
-	for (long i = 0; i < n; i++) {
-		void *p = malloc(size);
+	long n = 10000 / c->items;
 
-		sink = p;
-		free(p);
-	}
-}
-
-/* 100 allocations, then 100 frees: one operation is one malloc and one free. */
-static void batch(long n, size_t size)
-{
-	void *v[100];
-
-	for (long i = 0; i < n / 100; i++) {
-		for (int j = 0; j < 100; j++)
-			v[j] = malloc(size);
-		sink = v[0];
-		for (int j = 0; j < 100; j++)
-			free(v[j]);
-	}
-}
-
-static void calloc_pair(long n, size_t size)
-{
-	for (long i = 0; i < n; i++) {
-		void *p = calloc(1, size);
-
-		sink = p;
-		free(p);
-	}
+	if (c->size > 4096)
+		n = (long) ((size_t) n * 4096 / c->size);
+	return n < 4 ? 4 : n;
 }
 
 int main(int argc, char **argv)
 {
-	long n = argc > 2 ? atol(argv[2]) : 0;
-	const char *op = argc > 1 ? argv[1] : "";
+	const struct ops_case *c;
 
-	if (!strcmp(op, "pair32"))
-		pair(n, 32);
-	else if (!strcmp(op, "pair128"))
-		pair(n, 128);
-	else if (!strcmp(op, "pair1k"))
-		pair(n, 1024);
-	else if (!strcmp(op, "batch64"))
-		batch(n, 64);
-	else if (!strcmp(op, "calloc64"))
-		calloc_pair(n, 64);
-	else {
-		fprintf(stderr, "usage: %s pair32|pair128|pair1k|batch64|calloc64 N\n", argv[0]);
+	if (argc == 2 && !strcmp(argv[1], "--list")) {
+		for (size_t i = 0; i < ops_ncases; i++)
+			printf("%s %ld %ld\n", ops_cases[i].name, ops_cases[i].items,
+			       suggested_iterations(&ops_cases[i]));
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "--all")) {
+		for (size_t i = 0; i < ops_ncases; i++)
+			if (ops_cases[i].run(&ops_cases[i], atol(argv[2]))) {
+				fprintf(stderr, "%s: allocation failed\n", ops_cases[i].name);
+				return 1;
+			}
+		return 0;
+	}
+	c = argc == 3 ? ops_find(argv[1]) : NULL;
+	if (!c) {
+		fprintf(stderr, "usage: %s --list | CASE ITERATIONS | --all ITERATIONS\n", argv[0]);
 		return 2;
+	}
+	if (c->run(c, atol(argv[2]))) {
+		fprintf(stderr, "%s: allocation failed\n", c->name);
+		return 1;
 	}
 	return 0;
 }
