@@ -204,6 +204,22 @@ static bool object_fits(const struct object *obj, size_t size, size_t align)
 	}
 }
 
+/*
+ * object_fits for @align, or for any larger alignment @ptr has: a program may hand free_sized an
+ * object it got from memalign (C23 says it may not, glibc lets it), and only the size is wrong
+ * if no alignment makes it fit.
+ */
+static bool object_fits_aligned(const struct object *obj, void *ptr, size_t size, size_t align)
+{
+	size_t have =
+		(uintptr_t) ptr & -(uintptr_t) ptr; /* the largest power of two dividing ptr */
+
+	for (align = align < KZ_MIN_ALIGN ? KZ_MIN_ALIGN : align; align <= have; align *= 2)
+		if (object_fits(obj, size, align))
+			return true;
+	return false;
+}
+
 void kfree_checked(void *ptr, size_t size, size_t align, const char *func)
 {
 	struct object obj;
@@ -213,8 +229,7 @@ void kfree_checked(void *ptr, size_t size, size_t align, const char *func)
 	object_lookup(ptr, func, true, &obj);
 	if (!is_power_of_2(align) || !IS_ALIGNED(ptr, align))
 		kz_fatal(func, "wrong alignment for", ptr);
-	if (size > PTRDIFF_MAX ||
-	    !object_fits(&obj, size, align < KZ_MIN_ALIGN ? KZ_MIN_ALIGN : align))
+	if (size > PTRDIFF_MAX || !object_fits_aligned(&obj, ptr, size, align))
 		kz_fatal(func, "wrong size for", ptr);
 	object_free(ptr, &obj);
 }
