@@ -11,6 +11,7 @@
 #ifndef KZ_OS_H
 #define KZ_OS_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,10 +37,10 @@ bool os_remap_move(void *addr, size_t old_size, void *new_addr, size_t new_size)
 bool os_purge(void *addr, size_t size);
 
 /*
- * The block libc allocated (through calloc) for the calling thread's
- * dynamic TLS vector, or NULL where that is not known.
+ * The block libc allocated (through calloc) for @thread's dynamic TLS
+ * vector, or NULL where that is not known.
  */
-void *os_thread_tls_block(void);
+void *os_thread_tls_block(pthread_t thread);
 
 /* A coarse monotonic clock in milliseconds; wraps after 49 days. */
 uint32_t os_now_ms(void);

@@ -241,14 +241,14 @@ bool os_purge(void *addr, size_t size)
 }
 
 /*
- * glibc on x86-64: the thread pointer is the TCB, whose second word is the
- * dtv pointer, which points one 16-byte entry into the block that
- * allocate_dtv got from calloc (dtv[-1] holds its length).
+ * glibc on x86-64: a pthread_t is the thread's TCB, whose second word is
+ * the dtv pointer, which points one 16-byte entry into the block that
+ * pthread_create got from calloc (dtv[-1] holds its length).
  */
-void *os_thread_tls_block(void)
+void *os_thread_tls_block(pthread_t thread)
 {
 #if defined(__x86_64__) && defined(__GLIBC__)
-	char *dtv = ((char *const *) __builtin_thread_pointer())[1];
+	char *dtv = ((char *const *) thread)[1];
 
 	return dtv ? dtv - 16 : NULL;
 #else

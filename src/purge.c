@@ -84,7 +84,6 @@ static void sleep_ms(uint32_t ms)
 static void *purge_thread(void *arg)
 {
 	(void) arg;
-	vg_keep_reachable(os_thread_tls_block()); /* it lives as long as the process */
 	for (;;) {
 		pthread_mutex_lock(&purger.lock);
 		while (!purger.pending)
@@ -121,6 +120,8 @@ static bool purger_start(void)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err)
 		return false;
+	if (vg_memcheck) /* libc allocated its TLS for us, for as long as the process lives */
+		vg_keep(os_thread_tls_block(thread));
 	pthread_setname_np(thread, "kzmalloc-purge");
 	return true;
 }

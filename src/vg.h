@@ -115,14 +115,8 @@ static inline void vg_show_ptr(const uintptr_t *word, const void *obj)
  * A block that kzmalloc causes to be allocated and keeps for good, which
  * only an interior pointer reaches (the purger thread's dynamic TLS vector,
  * which libc allocates): recorded in a static table, so that the leak
- * checker does not count it against the program.
+ * checker does not count it against the program. Under memcheck only.
  */
 void vg_keep(void *block);
-
-static inline void vg_keep_reachable(void *block)
-{
-	if (unlikely(vg_memcheck) && block)
-		vg_keep(block);
-}
 
 #endif /* KZ_VG_H */
