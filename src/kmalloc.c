@@ -190,7 +190,7 @@ void kfree(void *ptr)
 static bool object_fits(const struct object *obj, size_t size, size_t align)
 {
 	size_t cls = alloc_class(size, align),
-	       pages = (size + KZ_PAGE_SIZE - 1) & ~(KZ_PAGE_SIZE - 1);
+	       pages = size ? (size + KZ_PAGE_SIZE - 1) & ~(KZ_PAGE_SIZE - 1) : KZ_PAGE_SIZE;
 
 	if (!pages)
 		pages = KZ_PAGE_SIZE;

@@ -618,7 +618,7 @@ static void free_aligned_sized_with_request(void **state)
 	(void) state;
 	for (unsigned shift = 0; shift <= MAX_ALIGN_SHIFT; shift++) {
 		size_t a = (size_t) 1 << shift;
-		const size_t sizes[] = {1, a, 3 * a};
+		const size_t sizes[] = {0, 1, a, 3 * a}; /* 0: a whole page above 4 KiB */
 
 		for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
 			char *p = kz_aligned_alloc(a, sizes[i]);
