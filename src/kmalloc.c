@@ -192,8 +192,6 @@ static bool object_fits(const struct object *obj, size_t size, size_t align)
 	size_t cls = alloc_class(size, align),
 	       pages = size ? (size + KZ_PAGE_SIZE - 1) & ~(KZ_PAGE_SIZE - 1) : KZ_PAGE_SIZE;
 
-	if (!pages)
-		pages = KZ_PAGE_SIZE;
 	switch (obj->head->kind) {
 	case KIND_SLAB:
 		return cls == obj->slab->cls;
