@@ -62,12 +62,17 @@ static inline struct kz_chunk *pagemap_lookup(const void *addr)
 				    pagemap_bias);
 }
 
+/* The descriptor, in @chunk, of the page holding @addr. */
+static inline struct kz_page *chunk_page(struct kz_chunk *chunk, const void *addr)
+{
+	return &chunk->pages[((uintptr_t) addr >> KZ_PAGE_SHIFT) & (KZ_CHUNK_PAGES - 1)];
+}
+
 /* The descriptor of the page holding @addr, a covered address: pagemap_nil's (all zero) if the
  * pool has no such page. */
 static inline struct kz_page *pagemap_lookup_page(const void *addr)
 {
-	return &pagemap_lookup(addr)
-			->pages[((uintptr_t) addr >> KZ_PAGE_SHIFT) & (KZ_CHUNK_PAGES - 1)];
+	return chunk_page(pagemap_lookup(addr), addr);
 }
 
 /* The descriptor of the chunk holding @addr, or NULL. */
@@ -86,9 +91,7 @@ static inline struct kz_page *pagemap_page(const void *addr)
 {
 	struct kz_chunk *chunk = pagemap_chunk(addr);
 
-	if (!chunk)
-		return NULL;
-	return &chunk->pages[((uintptr_t) addr >> KZ_PAGE_SHIFT) & (KZ_CHUNK_PAGES - 1)];
+	return chunk ? chunk_page(chunk, addr) : NULL;
 }
 
 #endif /* KZ_PAGEMAP_H */

@@ -212,8 +212,7 @@ static void *memcheck_hand_out(size_t cls, struct tcache_entry e)
 
 	vg_alloc(obj, size, true);
 	*e.live = 1;
-	if ((*(const uint64_t *) obj | tcache_none.pop_check) != 0)
-		obj = tcache_alloc_check(cls, obj);
+	obj = tcache_pop_check(cls, obj, tcache_none.pop_check);
 	if (kz_opt.init == KZ_INIT_NONE)
 		vg_undefined(obj, size);
 	return obj;
@@ -242,9 +241,7 @@ void *tcache_alloc_slow(size_t cls)
 		e = *--tc->top[cls];
 	}
 	*e.live = 1;
-	if ((*(const uint64_t *) e.obj | tcache_none.pop_check) != 0)
-		return tcache_alloc_check(cls, e.obj);
-	return e.obj;
+	return tcache_pop_check(cls, e.obj, tcache_none.pop_check);
 }
 
 void tcache_free_slow(size_t cls, void *obj, uint8_t *live)

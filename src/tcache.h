@@ -52,6 +52,14 @@ void *tcache_alloc_slow(size_t cls);
 /* The pop check's other branch: clear @obj, check all of it, or report a write after free. */
 void *tcache_alloc_check(size_t cls, void *obj);
 
+/* Hand @obj out through the pop check @check (a cache's pop_check): one or, one branch. */
+static inline void *tcache_pop_check(size_t cls, void *obj, uint64_t check)
+{
+	if (unlikely((*(const uint64_t *) obj | check) != 0))
+		return tcache_alloc_check(cls, obj);
+	return obj;
+}
+
 /* Cache a freed (no longer live, already cleared) object when the stack is full. */
 void tcache_free_slow(size_t cls, void *obj, uint8_t *live);
 
@@ -73,16 +81,12 @@ static inline void *tcache_alloc(size_t cls)
 {
 	struct tcache *tc = tcache_self;
 	struct tcache_entry *top = tc->top[cls];
-	void *obj;
 
 	if (unlikely(top == tc->base[cls]))
 		return tcache_alloc_slow(cls);
 	tc->top[cls] = --top;
 	*top->live = 1;
-	obj = top->obj;
-	if (unlikely((*(const uint64_t *) obj | tc->pop_check) != 0))
-		return tcache_alloc_check(cls, obj);
-	return obj;
+	return tcache_pop_check(cls, top->obj, tc->pop_check);
 }
 
 static inline void tcache_free(size_t cls, void *obj, uint8_t *live)
