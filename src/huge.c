@@ -125,6 +125,20 @@ static void huge_trim(struct kz_chunk *chunk, size_t len)
 		os_unmap((char *) chunk->base + len, old - len);
 }
 
+/* A new mapping of @len bytes aligned to @align, in the page map; NULL + ENOMEM. */
+static struct kz_chunk *huge_map(size_t len, size_t align)
+{
+	struct kz_chunk *chunk;
+	void *mem = os_map_aligned(len, align);
+
+	if (!mem)
+		return NULL;
+	chunk = buddy_huge_register(mem, len);
+	if (!chunk)
+		os_unmap(mem, len);
+	return chunk;
+}
+
 void *huge_alloc(size_t size, size_t align)
 {
 	/* At least a page: memalign(8 MiB, 0) must be a unique pointer of ours, not a 0-byte map.
@@ -152,15 +166,8 @@ void *huge_alloc(size_t size, size_t align)
 		chunk->pages[0].flags = PG_HEAD;
 		return mem;
 	}
-	mem = os_map_aligned(len, align);
-	if (!mem)
-		return NULL;
-	chunk = buddy_huge_register(mem, len);
-	if (!chunk) {
-		os_unmap(mem, len);
-		return NULL;
-	}
-	return huge_hand_out(chunk);
+	chunk = huge_map(len, align);
+	return chunk ? huge_hand_out(chunk) : NULL;
 }
 
 void huge_free(struct kz_chunk *chunk)
@@ -220,14 +227,10 @@ void *huge_resize(struct kz_chunk *chunk, size_t size)
 		os_unmap((char *) base + old, len - old);
 	}
 	/* ...else move the pages to a new aligned mapping of the new size. */
-	dest = os_map_aligned(len, KZ_CHUNK_SIZE);
-	if (!dest)
+	moved = huge_map(len, KZ_CHUNK_SIZE);
+	if (!moved)
 		return NULL;
-	moved = buddy_huge_register(dest, len);
-	if (!moved) {
-		os_unmap(dest, len);
-		return NULL;
-	}
+	dest = (void *) moved->base;
 	/* For memcheck the block moves: freed here first, so no new mapping can be caught by it. */
 	vg_free(base);
 	vg_show_ptr(&chunk->base, base);

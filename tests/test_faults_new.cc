@@ -13,22 +13,11 @@
 #include <cstring>
 #include <new>
 
+#include "cxxcheck.h"
 #include "kzmalloc.h"
 extern "C" {
 #include "os.h"
 }
-
-static int passed, failed;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (cond) {                                                                        \
-			passed++;                                                                  \
-		} else {                                                                           \
-			failed++;                                                                  \
-			std::printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                \
-		}                                                                                  \
-	} while (0)
 
 /* Large enough to need a new mapping (huge), and hidden from the optimizer. */
 static volatile std::size_t big = std::size_t(16) << 20;
@@ -107,6 +96,5 @@ int main()
 	CHECK(q != nullptr && reinterpret_cast<std::uintptr_t>(q) % (1 << 23) == 0);
 	::operator delete(q, std::align_val_t(1 << 23));
 
-	std::printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return cxxcheck_report();
 }

@@ -16,19 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "cxxcheck.h"
 #include "kzmalloc.h"
-
-static int passed, failed;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (cond) {                                                                        \
-			passed++;                                                                  \
-		} else {                                                                           \
-			failed++;                                                                  \
-			std::printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                \
-		}                                                                                  \
-	} while (0)
 
 /* Sizes no allocator can serve; volatile so that g++ cannot see them at compile time. */
 static volatile std::size_t impossible = SIZE_MAX / 2;
@@ -337,6 +326,5 @@ int main()
 	test_expressions();
 	test_failure();
 	test_containers();
-	std::printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return cxxcheck_report();
 }
