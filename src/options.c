@@ -8,6 +8,7 @@
  */
 #include "options.h"
 
+#include <assert.h>
 #include <string.h>
 
 #include "fatal.h"
@@ -20,26 +21,29 @@ struct kz_options kz_opt = {
 	.stats = false,
 	.purge_delay_ms = 1000,
 	.purge_thread = true,
-	.check = KZ_CHECK_DEFAULT,
+	.check = 0,
 };
 
-enum opt_kind { OPT_BOOL, OPT_MS, OPT_WORD };
+enum opt_kind { OPT_BOOL, OPT_MS, OPT_WORD, OPT_FLAGS };
 
 /* The values of a word setting, in the order of its enum. */
 static const char *const init_words[] = {
 	[KZ_INIT_FREE] = "free", [KZ_INIT_ALLOC] = "alloc", [KZ_INIT_NONE] = "none", NULL};
-static const char *const check_words[] = {
-	[KZ_CHECK_DEFAULT] = "default", [KZ_CHECK_FULL] = "full", NULL};
+/* OPT_FLAGS: word i sets bit i; the two words after the bits mean none and all of them. */
+static const char *const check_words[] = {"full",    "canary", "guard", "zero-size",
+					  "default", "all",    NULL};
+static_assert(KZ_CHECK_ALL == (1 << 4) - 1, "check_words: one word per flag, then default, all");
 
 static const struct opt_desc {
 	const char *name;
 	enum opt_kind kind;
-	void *value;		  /* bool, uint32_t, or for OPT_WORD an enum (an int) */
-	const char *const *words; /* OPT_WORD */
-	const char *want;	  /* OPT_WORD: the warning's hint */
+	void *value;		  /* bool, uint32_t, an enum (an int) or OPT_FLAGS' unsigned */
+	const char *const *words; /* OPT_WORD, OPT_FLAGS */
+	const char *want;	  /* the warning's hint */
 } opt_table[] = {
 	{"INIT", OPT_WORD, &kz_opt.init, init_words, " (want free, alloc or none; ignored)"},
-	{"CHECK", OPT_WORD, &kz_opt.check, check_words, " (want default or full; ignored)"},
+	{"CHECK", OPT_FLAGS, &kz_opt.check, check_words,
+	 " (want a comma list of full, canary, guard, zero-size, or default or all; ignored)"},
 	{"STATS", OPT_BOOL, &kz_opt.stats, NULL, " (want 0 or 1; ignored)"},
 	{"PURGE_DELAY", OPT_MS, &kz_opt.purge_delay_ms, NULL, " (want milliseconds; ignored)"},
 	{"PURGE_THREAD", OPT_BOOL, &kz_opt.purge_thread, NULL, " (want 0 or 1; ignored)"},
@@ -88,6 +92,33 @@ static bool parse_word(const char *s, const char *const *words, int *out)
 	return false;
 }
 
+/* A comma list of flag words; the whole setting is ignored if one word is unknown. */
+static bool parse_flags(const char *s, const char *const *words, unsigned *out)
+{
+	unsigned flags = 0;
+
+	for (;;) {
+		const char *comma = strchr(s, ',');
+		size_t len = comma ? (size_t) (comma - s) : strlen(s);
+		int i;
+
+		for (i = 0; words[i]; i++)
+			if (strlen(words[i]) == len && !memcmp(s, words[i], len))
+				break;
+		if (!words[i])
+			return false;
+		if (!words[i + 1]) /* "all" */
+			flags = ~0u;
+		else if (words[i + 2]) /* a flag, not "default" */
+			flags |= 1u << i;
+		if (!comma)
+			break;
+		s = comma + 1;
+	}
+	*out = flags & KZ_CHECK_ALL;
+	return true;
+}
+
 static void option_set(const char *setting)
 {
 	const char *name = setting + strlen("KZMALLOC_");
@@ -104,8 +135,10 @@ static void option_set(const char *setting)
 			ok = eq && parse_bool(eq + 1, o->value);
 		else if (o->kind == OPT_MS)
 			ok = eq && parse_ms(eq + 1, o->value);
-		else
+		else if (o->kind == OPT_WORD)
 			ok = eq && parse_word(eq + 1, o->words, o->value);
+		else
+			ok = eq && parse_flags(eq + 1, o->words, o->value);
 		if (!ok)
 			kz_warn("malformed setting ", setting, o->want);
 		return;

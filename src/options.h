@@ -16,18 +16,25 @@ enum kz_init_mode {
 	KZ_INIT_NONE,  /* only pages from the pool are zero; calloc still clears */
 };
 
-/* How much a freed object's zero is checked when it is handed out again (KZMALLOC_CHECK). */
-enum kz_check_mode {
-	KZ_CHECK_DEFAULT, /* its first word: the write after free that hits a next or count field */
-	KZ_CHECK_FULL,	  /* every byte */
+/*
+ * The stronger checks a program opts into (KZMALLOC_CHECK, a comma list of their words; "default"
+ * is none of them, "all" every one). Without them a freed object's first word is checked when it
+ * is handed out again, every misuse on the free side is caught, and nothing else costs anything.
+ */
+enum kz_check_flags {
+	KZ_CHECK_FULL = 1 << 0,	  /* "full": every byte of a reused object still reads zero */
+	KZ_CHECK_CANARY = 1 << 1, /* "canary": bytes past the request, checked by free */
+	KZ_CHECK_GUARD = 1 << 2,  /* "guard": a no-access page after every large and huge block */
+	KZ_CHECK_ZERO_SIZE = 1 << 3, /* "zero-size": malloc(0) points into a no-access region */
+	KZ_CHECK_ALL = (1 << 4) - 1,
 };
 
 struct kz_options {
-	enum kz_init_mode init;	  /* KZMALLOC_INIT: free, alloc or none */
-	bool stats;		  /* KZMALLOC_STATS: print the report at exit */
-	uint32_t purge_delay_ms;  /* KZMALLOC_PURGE_DELAY: how long free pages stay before purge */
-	bool purge_thread;	  /* KZMALLOC_PURGE_THREAD: purge in the background when idle */
-	enum kz_check_mode check; /* KZMALLOC_CHECK: default or full */
+	enum kz_init_mode init;	 /* KZMALLOC_INIT: free, alloc or none */
+	bool stats;		 /* KZMALLOC_STATS: print the report at exit */
+	uint32_t purge_delay_ms; /* KZMALLOC_PURGE_DELAY: how long free pages stay before purge */
+	bool purge_thread;	 /* KZMALLOC_PURGE_THREAD: purge in the background when idle */
+	unsigned check;		 /* KZMALLOC_CHECK: enum kz_check_flags */
 };
 
 extern KZ_HIDDEN struct kz_options kz_opt;

@@ -69,7 +69,7 @@ static uint64_t pop_check_setting(void)
 {
 	if (kz_opt.init == KZ_INIT_ALLOC)
 		return TCACHE_POP_CLEAR;
-	return kz_opt.check == KZ_CHECK_FULL ? TCACHE_POP_FULL : 0;
+	return kz_opt.check & KZ_CHECK_FULL ? TCACHE_POP_FULL : 0;
 }
 
 void tcache_init(void)
