@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# callgrind.sh BUILD_DIR [REGEX] - instructions per operation for every
-# single-threaded micro case of bench/ops.c (or those whose name matches
-# REGEX), for kzmalloc in its default mode and with KZMALLOC_INIT=none, and
-# for Debian's jemalloc, mimalloc, tcmalloc and glibc: each case runs N and
+# callgrind.sh BUILD_DIR [REGEX [ALLOCATOR...]] - instructions per operation
+# for every single-threaded micro case of bench/ops.c (or those whose name
+# matches REGEX), for kzmalloc in its default mode and with KZMALLOC_INIT=none,
+# and for Debian's jemalloc, mimalloc, tcmalloc and glibc; or for the
+# ALLOCATORs named, among them kzmalloc's opt-in checks (kzmalloc-full,
+# kzmalloc-canary, kzmalloc-guard, kzmalloc-zero-size, kzmalloc-all, each
+# the default mode plus that KZMALLOC_CHECK). Each case runs N and
 # 2N iterations under valgrind --tool=callgrind with the allocator
 # preloaded, and the difference over N * (operations per iteration) is one
 # operation (a malloc and its free, or one realloc), plus the loop's own few
@@ -16,16 +19,35 @@ libdir=/usr/lib/x86_64-linux-gnu
 declare -A libs=(
 	[kzmalloc]=$build/lib/libkzmalloc.so
 	[kzmalloc-none]=$build/lib/libkzmalloc.so
+	[kzmalloc-full]=$build/lib/libkzmalloc.so
+	[kzmalloc-canary]=$build/lib/libkzmalloc.so
+	[kzmalloc-guard]=$build/lib/libkzmalloc.so
+	[kzmalloc-zero-size]=$build/lib/libkzmalloc.so
+	[kzmalloc-all]=$build/lib/libkzmalloc.so
 	[jemalloc]=$libdir/libjemalloc.so.2
 	[mimalloc]=$libdir/libmimalloc.so.2
 	[tcmalloc]=$libdir/libtcmalloc_minimal.so.4
 	[glibc]=
 )
 order=(kzmalloc kzmalloc-none jemalloc mimalloc tcmalloc glibc)
+[ $# -gt 2 ] && order=("${@:3}")
+for a in "${order[@]}"; do
+	[ -n "${libs[$a]+set}" ] || { echo "callgrind.sh: no allocator $a" >&2; exit 2; }
+done
 
-instructions() { # preload init-mode case iterations
-	LD_PRELOAD=$1 KZMALLOC_INIT=$2 valgrind --tool=callgrind --callgrind-out-file=/dev/null \
-		"$ops" "$3" "$4" 2>&1 | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+# KZMALLOC_* settings of one of kzmalloc's columns.
+settings() {
+	case $1 in
+	kzmalloc-none) echo KZMALLOC_INIT=none ;;
+	kzmalloc-*) echo "KZMALLOC_CHECK=${1#kzmalloc-}" ;;
+	esac
+}
+
+instructions() { # allocator case iterations
+	# shellcheck disable=SC2046 # settings: words on purpose
+	env LD_PRELOAD="${libs[$1]}" $(settings "$1") valgrind --tool=callgrind \
+		--callgrind-out-file=/dev/null "$ops" "$2" "$3" 2>&1 |
+		sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
 
 printf '| case |'
@@ -42,13 +64,11 @@ printf -- '---|\n'
 			printf ' n/a |'
 			continue
 		fi
-		mode=free
-		[ "$a" = kzmalloc-none ] && mode=none
-		one=$(instructions "$lib" $mode "$name" "$n")
-		two=$(instructions "$lib" $mode "$name" $((2 * n)))
+		one=$(instructions "$a" "$name" "$n")
+		two=$(instructions "$a" "$name" $((2 * n)))
 		per[$a]=$(((two - one) / (n * items)))
 		printf ' %s |' "${per[$a]}"
 	done
-	awk -v k="${per[kzmalloc]}" -v j="${per[jemalloc]:-0}" \
-		'BEGIN { if (j > 0) printf " %.2f |\n", k / j; else print " n/a |" }'
+	awk -v k="${per[kzmalloc]:-0}" -v j="${per[jemalloc]:-0}" \
+		'BEGIN { if (j > 0 && k > 0) printf " %.2f |\n", k / j; else print " n/a |" }'
 done

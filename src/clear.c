@@ -15,6 +15,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "canary.h"
+#include "pagemap.h"
+#include "slab.h"
+
 #define CLEAR_INLINE_MAX 1024
 
 object_clear_fn kz_clear_class[KZ_NR_CLASSES];
@@ -73,6 +77,22 @@ KZ_SIZE_CLASSES(CLEAR_ROUTINES)
 static const object_clear_fn clear_sse2_class[KZ_NR_CLASSES] = {KZ_SIZE_CLASSES(CLEAR_SSE2_ITEM)};
 static const object_clear_fn clear_avx2_class[KZ_NR_CLASSES] = {KZ_SIZE_CLASSES(CLEAR_AVX2_ITEM)};
 
+/*
+ * With the canary, every class: check it (free's fast path has only the object; the page map
+ * gives its class), then clear what the mode clears, and the canary always, so that a freed
+ * object holds nothing of kzmalloc's.
+ */
+static void clear_canary(void *obj)
+{
+	struct slab *slab = compound_head(pagemap_lookup_page(obj))->owner;
+	size_t room = kz_class_size[slab->cls], size = canary_check(obj, room, "free");
+
+	if (kz_opt.init == KZ_INIT_FREE)
+		size = 0;
+	memset((char *) obj + size, 0, room - size);
+	clear_first_word(obj);
+}
+
 void clear_init(enum kz_init_mode mode)
 {
 	const object_clear_fn *routines = clear_sse2_class;
@@ -85,5 +105,7 @@ void clear_init(enum kz_init_mode mode)
 			kz_clear_class[cls] = routines[cls];
 		else
 			kz_clear_class[cls] = mode == KZ_INIT_NONE ? clear_first_word : clear_none;
+		if (kz_canary_room)
+			kz_clear_class[cls] = clear_canary;
 	}
 }

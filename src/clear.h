@@ -9,6 +9,8 @@
  * 32-byte AVX2 stores where the CPU and the OS have them), above with
  * memset. With KZMALLOC_INIT=none it clears the first word only, which the
  * allocation path checks for a write after free; with =alloc, nothing.
+ * With KZMALLOC_CHECK=canary every class's routine checks the canary first
+ * (canary.h) and clears it with the rest.
  *
  * Written once by clear_init, during start-up, before any object exists;
  * read-only afterwards.
@@ -23,7 +25,7 @@ typedef void (*object_clear_fn)(void *obj);
 
 extern KZ_HIDDEN object_clear_fn kz_clear_class[KZ_NR_CLASSES];
 
-/* Fill kz_clear_class for the KZMALLOC_INIT setting. */
+/* Fill kz_clear_class for the KZMALLOC_INIT setting (after canary_init). */
 void clear_init(enum kz_init_mode mode);
 
 #endif /* KZ_CLEAR_H */

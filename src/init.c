@@ -22,7 +22,9 @@
 #include <unistd.h>
 
 #include "buddy.h"
+#include "canary.h"
 #include "clear.h"
+#include "kmalloc.h"
 #include "kzmalloc.h"
 #include "large.h"
 #include "options.h"
@@ -89,7 +91,9 @@ void kz_init_slow(void)
 	}
 	vg_init(); /* first: the layers below set themselves up for memcheck */
 	options_init();
+	canary_init();
 	clear_init(kz_opt.init);
+	kmalloc_init();
 	if (kz_opt.stats)
 		stats_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 512);
 	buddy_init(); /* the pool's shrinker first: the ones above feed it */

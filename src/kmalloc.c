@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "buddy.h"
+#include "canary.h"
 #include "fatal.h"
 #include "init.h"
 #include "kmalloc_fast.h"
@@ -53,28 +54,45 @@ static size_t alloc_class(size_t size, size_t align)
 	return cls;
 }
 
-/* Anything that is not a class object of at most 16-byte alignment. */
+#define KZ_MALLOC_CLASS_ITEM(cls) (cls),
+uint8_t kz_malloc_class[1024 / 16 + 1] = {KZ_SMALL_CLASSES(KZ_MALLOC_CLASS_ITEM)};
+
+void kmalloc_init(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(kz_malloc_class); i++)
+		kz_malloc_class[i] = (uint8_t) size_to_class(i * 16 + kz_canary_room);
+}
+
+/*
+ * Anything that is not a class object of at most 16-byte alignment. With the canary the block
+ * holds @size and the canary's room; a huge mapping has no canary.
+ */
 static void *alloc_slow(size_t size, size_t align)
 {
-	size_t cls;
+	size_t room, cls;
+	void *p;
 
 	kz_init();
 	if (size > PTRDIFF_MAX) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	cls = alloc_class(size, align);
+	room = size + kz_canary_room;
+	cls = alloc_class(room, align);
 	if (cls < KZ_NR_CLASSES)
-		return tcache_alloc(cls);
-	if (size <= KZ_CHUNK_SIZE && align <= KZ_CHUNK_SIZE)
-		return large_alloc(size, align);
-	return huge_alloc(size, align);
+		return tcache_alloc(cls, size);
+	if (room > KZ_CHUNK_SIZE || align > KZ_CHUNK_SIZE)
+		return huge_alloc(size, align);
+	p = large_alloc(room, align);
+	if (p && kz_canary_room)
+		canary_arm(p, large_usable(pagemap_page(p)), size);
+	return p;
 }
 
 void *kmalloc_slow(size_t size)
 {
-	if (likely(size <= KZ_SMALL_MAX))
-		return tcache_alloc(size_to_class(size));
+	if (likely(size <= KZ_SMALL_MAX - kz_canary_room))
+		return tcache_alloc(size_to_class(size + kz_canary_room), size);
 	return alloc_slow(size, KZ_MIN_ALIGN);
 }
 
@@ -88,7 +106,8 @@ struct object {
 	struct kz_page *head;
 	struct slab *slab; /* KIND_SLAB */
 	size_t slot;	   /* KIND_SLAB */
-	size_t usable;
+	size_t room;	   /* the bytes of its class, page run or mapping */
+	size_t usable;	   /* room, or with a canary the request's size */
 };
 
 /* What a pointer inside an object is called: no allocation is less than 16-byte aligned. */
@@ -100,7 +119,8 @@ static const char *inside(const void *ptr)
 /*
  * Identify @ptr for @func (which frees it if @freeing), or stop the process with the one-line
  * message: not ours, inside an object rather than at its start, already free, or a block of the
- * page API. Never reads the memory @ptr points to.
+ * page API. Never reads the memory @ptr points to before it knows @ptr is a live object; then
+ * checks its canary, if it has one.
  */
 static void object_lookup(void *ptr, const char *func, bool freeing, struct object *obj)
 {
@@ -111,32 +131,33 @@ static void object_lookup(void *ptr, const char *func, bool freeing, struct obje
 	if (!page)
 		kz_fatal(func, "pointer not from kzmalloc", ptr);
 	head = compound_head(page);
-	obj->head = head;
+	*obj = (struct object){.head = head};
 	if (head->flags != PG_HEAD)
 		kz_fatal(func, freed, ptr);
 	switch (head->kind) {
 	case KIND_SLAB:
 		obj->slab = head->owner;
-		obj->usable = kz_class_size[obj->slab->cls];
+		obj->room = kz_class_size[obj->slab->cls];
 		if (!slab_slot(obj->slab, ptr, &obj->slot) ||
 		    obj->slot >= slab_objects(obj->slab->cls))
 			kz_fatal(func, inside(ptr), ptr);
 		if (obj->slab->live[obj->slot] != 1)
 			kz_fatal(func, freed, ptr);
-		return;
+		break;
 	case KIND_LARGE:
 		if (page_address(head) != ptr)
 			kz_fatal(func, inside(ptr), ptr);
-		obj->usable = large_usable(head);
-		return;
+		obj->room = large_usable(head);
+		break;
 	case KIND_HUGE:
 		if (page_chunk(head)->base != (uintptr_t) ptr)
 			kz_fatal(func, inside(ptr), ptr);
-		obj->usable = page_chunk(head)->size;
+		obj->room = obj->usable = page_chunk(head)->size;
 		return;
 	default:
 		kz_fatal(func, "pointer not from malloc", ptr);
 	}
+	obj->usable = kz_canary_room ? canary_check(ptr, obj->room, func) : obj->room;
 }
 
 static void object_free(void *ptr, const struct object *obj)
@@ -192,13 +213,15 @@ static bool object_fits(const struct object *obj, size_t size, size_t align)
 	size_t cls = alloc_class(size, align),
 	       pages = size ? (size + KZ_PAGE_SIZE - 1) & ~(KZ_PAGE_SIZE - 1) : KZ_PAGE_SIZE;
 
+	if (kz_canary_room && obj->head->kind != KIND_HUGE) /* the canary knows the very size */
+		return size == obj->usable;
 	switch (obj->head->kind) {
 	case KIND_SLAB:
 		return cls == obj->slab->cls;
 	case KIND_LARGE:
-		return cls == KZ_NR_CLASSES && pages == obj->usable;
+		return cls == KZ_NR_CLASSES && pages == obj->room;
 	default:
-		return cls == KZ_NR_CLASSES && pages <= obj->usable;
+		return cls == KZ_NR_CLASSES && pages <= obj->room;
 	}
 }
 
@@ -258,6 +281,17 @@ void *kcalloc(size_t nmemb, size_t size)
 	return p;
 }
 
+/* A class object or page run keeps its place: its canary moves, what it uncovers reads zero. */
+static void *resize_in_place(void *ptr, const struct object *obj, size_t size)
+{
+	if (kz_canary_room) {
+		if (size > obj->usable)
+			memset((char *) ptr + obj->usable, 0, size - obj->usable);
+		canary_arm(ptr, obj->room, size);
+	}
+	return ptr;
+}
+
 void *krealloc(void *ptr, size_t size)
 {
 	struct object obj;
@@ -275,12 +309,12 @@ void *krealloc(void *ptr, size_t size)
 		return NULL;
 	}
 	/* Stay where it is when the request still fits the same class or run. */
-	if (obj.head->kind == KIND_SLAB && size <= KZ_SMALL_MAX &&
-	    size_to_class(size) == obj.slab->cls)
-		return ptr;
-	if (obj.head->kind == KIND_LARGE && size > KZ_SMALL_MAX &&
-	    (size + KZ_PAGE_SIZE - 1) >> KZ_PAGE_SHIFT == obj.head->nr_pages)
-		return ptr;
+	if (obj.head->kind == KIND_SLAB && size <= KZ_SMALL_MAX - kz_canary_room &&
+	    size_to_class(size + kz_canary_room) == obj.slab->cls)
+		return resize_in_place(ptr, &obj, size);
+	if (obj.head->kind == KIND_LARGE && size + kz_canary_room > KZ_SMALL_MAX &&
+	    (size + kz_canary_room + KZ_PAGE_SIZE - 1) >> KZ_PAGE_SHIFT == obj.head->nr_pages)
+		return resize_in_place(ptr, &obj, size);
 	if (obj.head->kind == KIND_HUGE && size > KZ_CHUNK_SIZE)
 		if ((fresh = huge_resize(page_chunk(obj.head), size)))
 			return fresh;

@@ -15,6 +15,9 @@
 extern "C" {
 #endif
 
+/* Start-up: the class table of malloc's fast path, for the settings (after canary_init). */
+void kmalloc_init(void);
+
 void *kmalloc(size_t size);
 void *kcalloc(size_t nmemb, size_t size);
 void *krealloc(void *ptr, size_t size);

@@ -25,6 +25,12 @@
 #include "pagemap.h"
 #include "tcache.h"
 
+/*
+ * The class malloc gives a request up to 1 KiB, indexed by (size + 15) / 16: kz_class_of_small,
+ * or with the canary the class of 16 bytes more. Set at start-up, read-only afterwards.
+ */
+extern KZ_HIDDEN uint8_t kz_malloc_class[1024 / 16 + 1];
+
 /* Requests above 1 KiB and every case the fast path does not take. */
 void *kmalloc_slow(size_t size);
 void kfree_slow(void *ptr);
@@ -32,7 +38,7 @@ void kfree_slow(void *ptr);
 static inline void *kmalloc_fast(size_t size)
 {
 	if (likely(size <= 1024))
-		return tcache_alloc(kz_class_of_small[(size + 15) >> 4]);
+		return tcache_alloc(kz_malloc_class[(size + 15) >> 4], size);
 	return kmalloc_slow(size);
 }
 

@@ -22,7 +22,7 @@ enum kz_init_mode {
  * is handed out again, every misuse on the free side is caught, and nothing else costs anything.
  */
 enum kz_check_flags {
-	KZ_CHECK_FULL = 1 << 0,	  /* "full": every byte of a reused object still reads zero */
+	KZ_CHECK_FULL = 1 << 0,	  /* "full": every byte of a reused object reads zero (INIT=free) */
 	KZ_CHECK_CANARY = 1 << 1, /* "canary": bytes past the request, checked by free */
 	KZ_CHECK_GUARD = 1 << 2,  /* "guard": a no-access page after every large and huge block */
 	KZ_CHECK_ZERO_SIZE = 1 << 3, /* "zero-size": malloc(0) points into a no-access region */

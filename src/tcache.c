@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "buddy.h"
+#include "canary.h"
 #include "fatal.h"
 #include "init.h"
 #include "meta.h"
@@ -67,9 +68,14 @@ static void tcache_destroy(void *arg);
 /* The pop check every cache starts with, from the settings. */
 static uint64_t pop_check_setting(void)
 {
+	uint64_t check = kz_canary_room ? TCACHE_POP_CANARY : 0;
+
 	if (kz_opt.init == KZ_INIT_ALLOC)
-		return TCACHE_POP_CLEAR;
-	return kz_opt.check & KZ_CHECK_FULL ? TCACHE_POP_FULL : 0;
+		return check | TCACHE_POP_CLEAR;
+	/* Only objects cleared at free can be checked whole. */
+	if (kz_opt.init == KZ_INIT_FREE && (kz_opt.check & KZ_CHECK_FULL))
+		check |= TCACHE_POP_FULL;
+	return check;
 }
 
 void tcache_init(void)
@@ -188,15 +194,17 @@ static bool object_is_zero(const void *obj, size_t size)
 	return true;
 }
 
-void *tcache_alloc_check(size_t cls, void *obj)
+void *tcache_alloc_check(size_t cls, void *obj, size_t size)
 {
 	uint64_t check = tcache_none.pop_check; /* every cache's */
-	size_t size = kz_class_size[cls];
+	size_t room = kz_class_size[cls];
 
 	if (check & TCACHE_POP_CLEAR)
-		return memset(obj, 0, size);
-	if (!object_is_zero(obj, check & TCACHE_POP_FULL ? size : sizeof(uint64_t)))
+		memset(obj, 0, room);
+	else if (!object_is_zero(obj, check & TCACHE_POP_FULL ? room : sizeof(uint64_t)))
 		kz_fatal("malloc", "write after free", obj);
+	if (check & TCACHE_POP_CANARY)
+		canary_arm(obj, room, size);
 	return obj;
 }
 
@@ -205,33 +213,36 @@ void *tcache_alloc_check(size_t cls, void *obj)
  * undefined again after it unless kzmalloc promises it zero (with
  * KZMALLOC_INIT=none only its first word is, for kzmalloc's own check).
  */
-static void *memcheck_hand_out(size_t cls, struct tcache_entry e)
+static void *memcheck_hand_out(size_t cls, struct tcache_entry e, size_t size)
 {
-	size_t size = kz_class_size[cls];
+	size_t room = kz_class_size[cls];
 	void *obj = e.obj;
 
-	vg_alloc(obj, size, true);
+	vg_alloc(obj, room, true);
 	*e.live = 1;
-	obj = tcache_pop_check(cls, obj, tcache_none.pop_check);
+	obj = tcache_pop_check(cls, obj, tcache_none.pop_check, size);
 	if (kz_opt.init == KZ_INIT_NONE)
-		vg_undefined(obj, size);
+		vg_undefined(obj, room);
 	return obj;
 }
 
-void *tcache_alloc_slow(size_t cls)
+void *tcache_alloc_slow(size_t cls, size_t size)
 {
 	struct tcache *tc = tcache_self;
 	struct tcache_entry e;
 	size_t cap;
 
 	kz_init();
+	/* The very first malloc chose its class before start-up turned the canary on. */
+	if (unlikely(kz_class_size[cls] < size + kz_canary_room))
+		cls = size_to_class(size + kz_canary_room);
 	if (tc == &tcache_none && tcache_state == TCACHE_NONE && !vg_memcheck)
 		tc = tcache_create();
 	if (!tc || tc == &tcache_none) {
 		if (!slab_refill(cls, &e, 1))
 			return NULL;
 		if (vg_memcheck)
-			return memcheck_hand_out(cls, e);
+			return memcheck_hand_out(cls, e, size);
 	} else {
 		cap = (size_t) (tc->end[cls] - tc->base[cls]);
 		tc->top[cls] =
@@ -241,7 +252,7 @@ void *tcache_alloc_slow(size_t cls)
 		e = *--tc->top[cls];
 	}
 	*e.live = 1;
-	return tcache_pop_check(cls, e.obj, tcache_none.pop_check);
+	return tcache_pop_check(cls, e.obj, tcache_none.pop_check, size);
 }
 
 void tcache_free_slow(size_t cls, void *obj, uint8_t *live)

@@ -32,8 +32,9 @@ struct tcache {
 };
 
 enum tcache_pop_check {
-	TCACHE_POP_CLEAR = 1, /* KZMALLOC_INIT=alloc: clear the object */
-	TCACHE_POP_FULL = 2,  /* KZMALLOC_CHECK=full: check the whole object, not its first word */
+	TCACHE_POP_CLEAR = 1,  /* KZMALLOC_INIT=alloc: clear the object */
+	TCACHE_POP_FULL = 2,   /* KZMALLOC_CHECK=full: check the whole object, not its first word */
+	TCACHE_POP_CANARY = 4, /* KZMALLOC_CHECK=canary: fill the object's canary */
 };
 
 /*
@@ -46,17 +47,26 @@ extern KZ_HIDDEN __thread struct tcache *tcache_self __attribute__((tls_model("i
 
 void tcache_init(void);
 
-/* An object of class @cls, live, when the fast path found the stack empty; NULL + ENOMEM. */
-void *tcache_alloc_slow(size_t cls);
+/*
+ * An object of class @cls, live, for a request of @size bytes, when the fast path found the
+ * stack empty; NULL + ENOMEM.
+ */
+void *tcache_alloc_slow(size_t cls, size_t size);
 
-/* The pop check's other branch: clear @obj, check all of it, or report a write after free. */
-void *tcache_alloc_check(size_t cls, void *obj);
+/*
+ * The pop check's other branch: clear @obj, check all of it, or report a write after free; then
+ * arm the canary for a request of @size bytes.
+ */
+void *tcache_alloc_check(size_t cls, void *obj, size_t size);
 
-/* Hand @obj out through the pop check @check (a cache's pop_check): one or, one branch. */
-static inline void *tcache_pop_check(size_t cls, void *obj, uint64_t check)
+/*
+ * Hand @obj out for a request of @size bytes through the pop check @check (a cache's pop_check):
+ * one or, one branch.
+ */
+static inline void *tcache_pop_check(size_t cls, void *obj, uint64_t check, size_t size)
 {
 	if (unlikely((*(const uint64_t *) obj | check) != 0))
-		return tcache_alloc_check(cls, obj);
+		return tcache_alloc_check(cls, obj, size);
 	return obj;
 }
 
@@ -73,20 +83,21 @@ void tcache_fork_prepare(void);
 void tcache_fork_parent(void);
 
 /*
- * Fast paths: a handful of instructions, no lock, no atomic. The pop reads the object's first
- * word: free cleared it (the whole object by default, the word alone with KZMALLOC_INIT=none),
- * so anything else is a write after free.
+ * Fast paths: a handful of instructions, no lock, no atomic. An object of class @cls for a request
+ * of @size bytes (the class leaves room for the canary, if it is on). The pop reads the object's
+ * first word: free cleared it (the whole object by default, the word alone with
+ * KZMALLOC_INIT=none), so anything else is a write after free.
  */
-static inline void *tcache_alloc(size_t cls)
+static inline void *tcache_alloc(size_t cls, size_t size)
 {
 	struct tcache *tc = tcache_self;
 	struct tcache_entry *top = tc->top[cls];
 
 	if (unlikely(top == tc->base[cls]))
-		return tcache_alloc_slow(cls);
+		return tcache_alloc_slow(cls, size);
 	tc->top[cls] = --top;
 	*top->live = 1;
-	return tcache_pop_check(cls, top->obj, tc->pop_check);
+	return tcache_pop_check(cls, top->obj, tc->pop_check, size);
 }
 
 static inline void tcache_free(size_t cls, void *obj, uint8_t *live)

@@ -161,6 +161,12 @@ static inline bool fx_calloc(struct fx *fx, size_t nmemb, size_t size)
 	return fx_took(fx, "calloc", p, errno, nmemb * size, 16, FX_MALLOC, 0);
 }
 
+/* The size pvalloc asks for: @size rounded up to whole pages, at least one. */
+static inline size_t fx_pvalloc_size(size_t size)
+{
+	return size ? (size + KZ_PAGE_SIZE - 1) & ~(size_t) (KZ_PAGE_SIZE - 1) : KZ_PAGE_SIZE;
+}
+
 static inline bool fx_memalign(struct fx *fx, unsigned which, size_t align, size_t size)
 {
 	static const char *const names[] = {"aligned_alloc", "memalign", "valloc", "pvalloc"};
@@ -180,6 +186,7 @@ static inline bool fx_memalign(struct fx *fx, unsigned which, size_t align, size
 		break;
 	default:
 		p = kz_pvalloc(fx_opaque(size));
+		size = fx_pvalloc_size(size);
 		align = KZ_PAGE_SIZE;
 		break;
 	}

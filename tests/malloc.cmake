@@ -5,6 +5,8 @@
 #   test_malloc_api     glibc 2.36 semantics and errno of every kz_ entry point
 #   test_malloc_zero    the zero contract, once per KZMALLOC_INIT mode (the
 #                       mode is also the program's argument)
+#   test_canary         KZMALLOC_CHECK=canary is invisible to a correct program,
+#                       once per KZMALLOC_INIT mode
 #   test_malloc_stress  threads with cross-thread frees, thread churn, fork
 #   test_malloc_trim    RSS falls after an allocate/free cycle and malloc_trim(0)
 #   test_size_class     the class table, size_to_class, the slot-index reciprocal
@@ -12,6 +14,10 @@ kz_unit_test(test_malloc_api)
 foreach(mode free alloc none)
   kz_unit_test(test_malloc_zero.${mode} SOURCE test_malloc_zero ARGS ${mode}
     ENV KZMALLOC_INIT=${mode})
+endforeach()
+foreach(mode free alloc none)
+  kz_unit_test(test_canary.${mode} SOURCE test_canary ARGS ${mode}
+    ENV KZMALLOC_CHECK=canary KZMALLOC_INIT=${mode})
 endforeach()
 kz_unit_test(test_malloc_stress)
 kz_unit_test(test_malloc_trim)

@@ -178,6 +178,7 @@ static bool alloc_op(struct worker *w, struct fx_obj *o, enum op op, uint64_t *r
 		break;
 	case OP_PVALLOC:
 		p = kz_pvalloc(fx_opaque(size));
+		size = fx_pvalloc_size(size);
 		align = KZ_PAGE_SIZE;
 		break;
 	default:

@@ -30,8 +30,9 @@ echo '|---|---|---|'
 for prog in "$build"/bin/malloc_* "$build"/bin/cxx_*; do
 	name=$(basename "$prog")
 	head=$(sed -n '1s|^/\* \(.*\)|\1|p' "tests/misuse/$name".c* | sed 's| \*/$||')
-	env=()
-	[[ $name == *_full ]] && env=(KZMALLOC_CHECK=full)
+	# "With KZMALLOC_CHECK=...:" on the first line: run with it (as ctest does).
+	check=$(sed -n '1s|.*KZMALLOC_CHECK=\([a-z,-]*\).*|\1|p' "tests/misuse/$name".c*)
+	env=(${check:+KZMALLOC_CHECK=$check})
 	kz=$(outcome env "${env[@]}" LD_PRELOAD="$lib" "$prog")
 	kz=${kz//0x[0-9a-f]*/ADDR}
 	glibc=$(outcome env "${env[@]}" "$prog")

@@ -1,0 +1,14 @@
+/* With KZMALLOC_CHECK=canary: one byte written past a 13-byte object (a string's missing NUL). */
+#include <string.h>
+
+#include "misuse.h"
+
+int main(void)
+{
+	char *p = malloc(13);
+
+	memcpy(p, "hello, world!", 14);
+	misuse_announce(p);
+	free(p);
+	return misuse_survived();
+}
