@@ -9,7 +9,8 @@
  *
  * fork: every lock is taken in the global order before, and released after,
  * in the parent and in the child alike:
- *   quarantine -> kmalloc caches (class order) -> huge_lock -> pool.purge_lock
+ *   quarantine -> spare thread caches -> kmalloc caches (class order) -> huge_lock ->
+ * pool.purge_lock
  *   -> pool.lock -> purger.lock
  * At exit the destructor prints the report if KZMALLOC_STATS asks for it;
  * Debug builds check the pool's invariants one last time.

@@ -1,10 +1,13 @@
 /*
  * tcache.c - creating, refilling, flushing and destroying thread caches.
  *
- * A thread gets its cache on its first allocation: one run of pages from
- * the pool (KIND_META) holding the bins and their slots. A pthread key's
- * destructor flushes it when the thread exits; from then on the thread's
- * late allocations (other destructors) go straight to the slabs.
+ * A thread gets its cache on its first allocation: one block of the
+ * metadata arena holding the stacks and their slots, out of band like every
+ * descriptor (an overflow from an object cannot reach it). A pthread key's
+ * destructor flushes it when the thread exits and puts it on the spare
+ * list, where the next new thread finds it, so the arena holds at most as
+ * many caches as there were threads at once. From then on the exited
+ * thread's late allocations (other destructors) go straight to the slabs.
  *
  * Refill takes half a bin's capacity; a full bin flushes its older half,
  * keeping the objects freed last (the warm ones) for reuse.
@@ -18,7 +21,8 @@
  *
  * A cache is its thread's alone. quarantine.lock guards the quarantine; it
  * is a leaf (objects leave it for the slabs after it is dropped), first in
- * fork's order. tcache_key is created at start-up (kz_init), before any
+ * fork's order. spare.lock guards the spare list, a leaf too, held for a
+ * push or a pop only. tcache_key is created at start-up (kz_init), before any
  * thread has a cache.
  */
 #include "tcache.h"
@@ -45,7 +49,13 @@ __thread struct tcache *tcache_self __attribute__((tls_model("initial-exec"))) =
 static __thread unsigned char tcache_state __attribute__((tls_model("initial-exec")));
 
 static pthread_key_t tcache_key;
-static size_t tcache_pages;
+static size_t tcache_bytes;
+
+/* Caches of exited threads, linked through their next field, for the next new threads. */
+static struct {
+	pthread_mutex_t lock;
+	struct tcache *list;
+} spare = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 #define QUARANTINE_MAX	 8192
 #define QUARANTINE_BYTES ((size_t) 16 << 20)
@@ -84,9 +94,7 @@ void tcache_init(void)
 
 	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++)
 		slots += class_cap[cls];
-	tcache_pages =
-		(sizeof(struct tcache) + slots * sizeof(struct tcache_entry) + KZ_PAGE_SIZE - 1) >>
-		KZ_PAGE_SHIFT;
+	tcache_bytes = sizeof(struct tcache) + slots * sizeof(struct tcache_entry);
 	tcache_none.pop_check = pop_check_setting();
 	pthread_key_create(&tcache_key, tcache_destroy);
 	if (vg_memcheck)
@@ -155,18 +163,22 @@ static void quarantine_drain(void)
 
 static struct tcache *tcache_create(void)
 {
-	struct kz_page *page;
 	struct tcache *tc;
 	size_t slot = 0;
 
 	tcache_state = TCACHE_LIVE;
-	page = buddy_alloc(tcache_pages, 0, KIND_META);
-	if (!page) {
+	pthread_mutex_lock(&spare.lock);
+	tc = spare.list;
+	if (tc)
+		spare.list = tc->next;
+	pthread_mutex_unlock(&spare.lock);
+	if (!tc)
+		tc = meta_alloc(tcache_bytes, KZ_CACHE_LINE);
+	if (!tc) {
 		tcache_state = TCACHE_NONE; /* try again later */
 		return NULL;
 	}
-	tc = page_address(page);
-	tc->page = page;
+	tc->next = NULL;
 	tc->pop_check = tcache_none.pop_check;
 	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++) {
 		tc->base[cls] = tc->top[cls] = &tc->storage[slot];
@@ -291,7 +303,7 @@ void tcache_flush_all(void)
 	}
 }
 
-/* Thread exit: everything back to the slabs, the cache's pages back to the pool. */
+/* Thread exit: everything back to the slabs, the cache onto the spare list. */
 static void tcache_destroy(void *arg)
 {
 	struct tcache *tc = arg;
@@ -299,7 +311,10 @@ static void tcache_destroy(void *arg)
 	tcache_flush_all();
 	tcache_self = &tcache_none;
 	tcache_state = TCACHE_DEAD;
-	buddy_free(tc->page, tcache_pages, KIND_META, false);
+	pthread_mutex_lock(&spare.lock);
+	tc->next = spare.list;
+	spare.list = tc;
+	pthread_mutex_unlock(&spare.lock);
 }
 
 size_t tcache_quarantined(unsigned cls)
@@ -317,9 +332,11 @@ size_t tcache_quarantined(unsigned cls)
 void tcache_fork_prepare(void)
 {
 	pthread_mutex_lock(&quarantine.lock);
+	pthread_mutex_lock(&spare.lock);
 }
 
 void tcache_fork_parent(void)
 {
+	pthread_mutex_unlock(&spare.lock);
 	pthread_mutex_unlock(&quarantine.lock);
 }

@@ -27,7 +27,7 @@ struct tcache {
 	 * up) and lets the other settings branch off (enum tcache_pop_check).
 	 */
 	uint64_t pop_check;
-	struct kz_page *page; /* the block this cache lives in */
+	struct tcache *next; /* on the spare list, once its thread has exited */
 	struct tcache_entry storage[];
 };
 

@@ -32,6 +32,9 @@ static const bool kz_debug = KZ_DEBUG;
 #define IS_ALIGNED(x, a) (((uintptr_t) (x) & ((uintptr_t) (a) -1)) == 0)
 #define ARRAY_SIZE(a)	 (sizeof(a) / sizeof((a)[0]))
 
+/* The line size of x86-64 caches: descriptors written by one thread start on their own. */
+#define KZ_CACHE_LINE 64
+
 #define container_of(ptr, type, member) ((type *) ((char *) (ptr) -offsetof(type, member)))
 
 void kz_assert_fail(const char *expr, const char *file, int line) __attribute__((noreturn, cold));

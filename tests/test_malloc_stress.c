@@ -25,7 +25,10 @@
 
 #include <cmocka.h>
 
+#include "kmalloc.h"
 #include "kztest.h"
+#include "meta.h"
+#include "tcache.h"
 
 #define KIB	      ((size_t) 1 << 10)
 #define MIB	      ((size_t) 1 << 20)
@@ -36,7 +39,8 @@ enum { CHURN_THREADS = 2000, CHURN_BATCH = 16, CHURN_OBJECTS = 100, CHURN_KEPT =
 enum { FORK_THREADS = 4, LOOPER_SLOTS = 16, FORKS = 8, CHILD_OBJECTS = 256 };
 
 /* After 2000 threads, RSS may have grown by at most this much. */
-#define CHURN_RSS_SLACK (64 * MIB)
+#define CHURN_RSS_SLACK	 (64 * MIB)
+#define CHURN_META_SLACK (4 * MIB)
 
 struct object {
 	void *p;
@@ -246,6 +250,10 @@ static void *churner_run(void *arg)
 
 	c->ok = true;
 	for (; n < CHURN_OBJECTS; n++) {
+		/* Its cache, there after the first allocation, is metadata: out of the heap. */
+		if (n == 1 &&
+		    (tcache_self == &tcache_none || kmalloc_owns((uintptr_t) tcache_self)))
+			c->ok = false;
 		uint64_t id = ((uint64_t) c->index << 16) | n;
 
 		if (!object_alloc(&obj[n], churn_sizes[n % ARRAY_SIZE(churn_sizes)], n % 5 == 0,
@@ -267,7 +275,7 @@ static void thread_churn_bounded_rss(void **state)
 {
 	static struct churner churners[CHURN_BATCH];
 	unsigned threads = CHURN_THREADS / kzt_scale();
-	size_t before = kzt_rss(), after;
+	size_t before = kzt_rss(), after, meta_before = meta_mapped();
 
 	(void) state;
 	for (unsigned start = 0; start < threads; start += CHURN_BATCH) {
@@ -291,6 +299,10 @@ static void thread_churn_bounded_rss(void **state)
 	print_message("rss %zu KiB before, %zu KiB after %u threads\n", before >> 10, after >> 10,
 		      threads);
 	assert_true(after < before + CHURN_RSS_SLACK);
+	/* Exited threads' caches are reused: the arena holds about a batch's worth, not 2,000. */
+	print_message("metadata %zu KiB before, %zu KiB after\n", meta_before >> 10,
+		      meta_mapped() >> 10);
+	assert_true(meta_mapped() <= meta_before + CHURN_META_SLACK);
 }
 
 static atomic_bool fork_stop;
