@@ -59,7 +59,11 @@ class Allocator:
         return env
 
 
-def find_allocators(build, libdir, notes):
+# kzmalloc's opt-in checks (KZMALLOC_CHECK), measured against plain kzmalloc with --checks.
+CHECKS = ["full", "canary", "guard", "zero-size", "all"]
+
+
+def find_allocators(build, libdir, notes, checks=False):
     kz = os.path.join(build, "lib", "libkzmalloc.so")
     wanted = [
         Allocator("glibc", None),
@@ -69,6 +73,8 @@ def find_allocators(build, libdir, notes):
         Allocator("kzmalloc", kz),
         Allocator("kzmalloc-none", kz, {"KZMALLOC_INIT": "none"}),
     ]
+    if checks:
+        wanted += [Allocator("kzmalloc-" + c, kz, {"KZMALLOC_CHECK": c}) for c in CHECKS]
     found = []
     for a in wanted:
         if a.lib and not os.path.exists(a.lib):
@@ -407,7 +413,7 @@ def machine():
 
 def write_reports(args, results, allocs, notes, rounds_done, elapsed, where):
     names = [a.name for a in allocs]
-    others = [n for n in names if n not in ("kzmalloc", "kzmalloc-none", "glibc")]
+    others = [n for n in names if not n.startswith("kzmalloc") and n != "glibc"]
     out = args.out
     header = ["case", "metric", "unit"] + names + ["kz vs glibc", "kz vs jemalloc", "kz vs best"]
     md = ["Machine: %s at the start, %s at the end." % (where, machine().rsplit("; ", 1)[1]), ""]
@@ -558,6 +564,9 @@ def main():
     p.add_argument("--groups", default=",".join(g for g, _ in GROUPS),
                    help="comma-separated: " + ",".join(g for g, _ in GROUPS))
     p.add_argument("--filter", help="Google Benchmark filter for the micro cases")
+    p.add_argument("--checks", action="store_true",
+                   help="also kzmalloc with each KZMALLOC_CHECK (%s): what each costs; the "
+                   "summary's 'vs kzmalloc-X' is X's slowdown" % ", ".join(CHECKS))
     p.add_argument("--min-time", type=float, default=0.05,
                    help="seconds per micro case and round (Google Benchmark's min_time)")
     args = p.parse_args()
@@ -570,7 +579,7 @@ def main():
         os.unlink(os.path.join(scratch, stale))
 
     notes = []
-    allocs = find_allocators(args.build, args.libdir, notes)
+    allocs = find_allocators(args.build, args.libdir, notes, args.checks)
     wanted = args.groups.split(",")
     groups = []
     for name, fn in GROUPS:
@@ -609,7 +618,7 @@ def main():
                     print("bench: FAILED: round %d, %s, %s, %s: %s" % f, file=sys.stderr,
                           flush=True)
     elapsed = time.monotonic() - t0
-    write_chart(args, results, allocs, notes)
+    write_chart(args, results, [a for a in allocs if "KZMALLOC_CHECK" not in a.env], notes)
     md = write_reports(args, results, allocs, notes, args.rounds, elapsed, where)
     print()
     print("\n".join(md))
