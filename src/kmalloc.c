@@ -132,7 +132,7 @@ static void object_lookup(void *ptr, const char *func, bool freeing, struct obje
 	case KIND_HUGE:
 		if (page_chunk(head)->base != (uintptr_t) ptr)
 			kz_fatal(func, inside(ptr), ptr);
-		obj->usable = page_chunk(head)->size;
+		obj->usable = huge_usable(page_chunk(head));
 		return;
 	default:
 		kz_fatal(func, "pointer not from malloc", ptr);
@@ -279,7 +279,7 @@ void *krealloc(void *ptr, size_t size)
 	    size_to_class(size) == obj.slab->cls)
 		return ptr;
 	if (obj.head->kind == KIND_LARGE && size > KZ_SMALL_MAX &&
-	    (size + KZ_PAGE_SIZE - 1) >> KZ_PAGE_SHIFT == obj.head->nr_pages)
+	    (size + KZ_PAGE_SIZE - 1) >> KZ_PAGE_SHIFT == obj.usable >> KZ_PAGE_SHIFT)
 		return ptr;
 	if (obj.head->kind == KIND_HUGE && size > KZ_CHUNK_SIZE)
 		if ((fresh = huge_resize(page_chunk(obj.head), size)))
