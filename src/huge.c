@@ -139,18 +139,22 @@ static size_t huge_guard(void)
 /*
  * Shrink a mapping to @len usable bytes, giving the tail back (the pages and
  * the page-map slots); a guard first moves to the new end, and if the OS
- * refuses that, the mapping stays as long as it was. (Shrinking the
- * page-map range cannot fail.)
+ * refuses that, the mapping stays as long as it was, and errno as it was
+ * (posix_memalign keeps it when it succeeds). Shrinking the page-map range
+ * cannot fail.
  */
 static void huge_trim(struct kz_chunk *chunk, size_t len)
 {
 	size_t old = chunk->size, size = len + chunk->guard;
 	char *base = (char *) chunk->base;
+	int saved_errno = errno;
 
 	if (size >= old)
 		return;
-	if (chunk->guard && !os_set_memory_np(base + len, chunk->guard))
+	if (chunk->guard && !os_set_memory_np(base + len, chunk->guard)) {
+		errno = saved_errno;
 		return;
+	}
 	if (buddy_huge_resize(chunk, size))
 		os_unmap(base + size, old - size);
 }

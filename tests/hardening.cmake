@@ -2,7 +2,8 @@
 # defined). Labels: unit, and faults or stress.
 #
 #   test_faults         OS calls failing on purpose (a KZ_FAULT_INJECTION build
-#                       only): sweeps, random faults, an overcommit limit
+#                       only): sweeps, random faults, an overcommit limit;
+#                       test_faults.guard: the same with KZMALLOC_CHECK=guard
 #   test_faults_new     C++ operator new under the same faults
 #   test_faults_rlimit  a real `ulimit -v` (RLIMIT_AS) in a child
 #   test_stress16       16 threads, every operation at random, 3 s
@@ -12,6 +13,10 @@ if(KZ_FAULT_INJECTION)
   # trims, so fault n of a sweep is the same call in every run.
   kz_unit_test(test_faults ENV KZMALLOC_PURGE_THREAD=0 KZMALLOC_PURGE_DELAY=600000)
   set_tests_properties(test_faults PROPERTIES LABELS "unit;faults")
+  # Again with guard pages: every case on top of them, and the mprotect sweep.
+  add_test(NAME test_faults.guard COMMAND test_faults)
+  set_tests_properties(test_faults.guard PROPERTIES LABELS "unit;faults"
+    ENVIRONMENT "KZMALLOC_PURGE_THREAD=0;KZMALLOC_PURGE_DELAY=600000;KZMALLOC_CHECK=guard")
   # Only the multi-threaded case: what the ThreadSanitizer pass runs of it.
   add_test(NAME test_faults.threads COMMAND test_faults random_faults_threads)
   set_tests_properties(test_faults.threads PROPERTIES LABELS "faults"
