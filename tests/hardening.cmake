@@ -37,6 +37,9 @@ set_tests_properties(test_faults_rlimit PROPERTIES LABELS "unit;faults")
 # Sixteen threads, every operation, for a fixed time (the argument: seconds).
 kz_unit_test(test_stress16)
 set_tests_properties(test_stress16 PROPERTIES LABELS "unit;stress")
+add_test(NAME test_stress16.guard COMMAND test_stress16 2)
+set_tests_properties(test_stress16.guard PROPERTIES LABELS "unit;stress"
+  ENVIRONMENT KZMALLOC_CHECK=guard)
 
 # The fuzzer: a clang tree instrumented for it, with fault injection (scripts/fuzz).
 if(KZ_FAULT_INJECTION AND CMAKE_C_COMPILER_ID MATCHES "Clang" AND CMAKE_C_FLAGS MATCHES "fuzzer-no-link")

@@ -19,3 +19,6 @@ kz_unit_test(test_malloc_stress)
 kz_unit_test(test_malloc_trim)
 kz_unit_test(test_size_class)
 kz_unit_test(test_guard ENV KZMALLOC_CHECK=guard KZMALLOC_PURGE_DELAY=600000)
+# The API's promises hold with guard pages too (not again under memcheck).
+add_test(NAME test_malloc_api.guard COMMAND test_malloc_api)
+set_tests_properties(test_malloc_api.guard PROPERTIES LABELS unit ENVIRONMENT KZMALLOC_CHECK=guard)
