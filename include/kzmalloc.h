@@ -54,11 +54,11 @@ struct kz_pool_stats {
 	size_t free_blocks[KZ_MAX_ORDER + 1]; /* free blocks per order (buddyinfo) */
 	size_t chunks;			      /* 4 MiB chunks mapped now */
 	size_t huge_mappings;		      /* direct mappings of objects over 4 MiB */
-	size_t huge_bytes;		      /* their size, in use or kept for reuse */
+	size_t huge_bytes;		      /* their size, in use or cached; guards too */
 	size_t pages_mapped;		      /* pages in the chunks */
 	size_t pages_in_use;		      /* pages handed out */
 	size_t pages_slab;		      /* of those, in slabs */
-	size_t pages_large;		      /* of those, in large objects */
+	size_t pages_large;		      /* of those, in large objects; guards too */
 	size_t pages_resident;		      /* free pages still holding memory */
 	size_t pages_dirty;		      /* of those, pages holding old data */
 	size_t pages_zeroed;		      /* total dirty pages cleared by memset */

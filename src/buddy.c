@@ -24,7 +24,8 @@
  *
  * Invariants (checked by buddy_verify):
  *   - each page of a chunk belongs to exactly one block, whose head is
- *     aligned to its order and is allocated, free or isolated (page.h);
+ *     aligned to its order and is allocated, freeing, free or isolated
+ *     (page.h);
  *   - a free block's buddy is not a free block of the same order;
  *   - free_area[n] lists exactly the free order-n blocks, resident ones
  *     first, and nr_free counts them; a free head's nr_resident and nr_dirty
@@ -463,6 +464,14 @@ enum buddy_err buddy_free(struct kz_page *page, size_t nr_pages, enum page_kind 
 	return BUDDY_OK;
 }
 
+void buddy_mark_freeing(struct kz_page *page, bool freeing)
+{
+	pthread_mutex_lock(&pool.lock);
+	kz_assert((page->flags & ~PG_FREEING) == PG_HEAD);
+	page->flags = freeing ? PG_HEAD | PG_FREEING : PG_HEAD;
+	pthread_mutex_unlock(&pool.lock);
+}
+
 /*
  * A huge mapping gets a descriptor like a chunk's, and every page-map entry
  * it spans points at it; all its pages are tails of page 0, so any address
@@ -688,7 +697,7 @@ static void verify_chunk(struct kz_chunk *chunk, size_t *nr_free, size_t *in_use
 			total->resident += count.resident;
 			total->dirty += count.dirty;
 		} else {
-			VERIFY(page->flags == PG_HEAD && page->kind != KIND_HUGE);
+			VERIFY((page->flags & ~PG_FREEING) == PG_HEAD && page->kind != KIND_HUGE);
 			/* not 2 * nr_pages > nr: an aligned run (memalign) may be much
 			 * smaller than the block its alignment took */
 			VERIFY(page->nr_pages >= 1 && page->nr_pages <= nr);

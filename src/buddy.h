@@ -31,6 +31,13 @@ void buddy_init(void);
  */
 struct kz_page *buddy_alloc(size_t nr_pages, unsigned align_order, enum page_kind kind);
 
+/*
+ * Mark an allocated block as freed by its owner but not yet given back
+ * (@freeing), or as allocated again: lookups see a PG_FREEING block as
+ * freed, the pool still counts it in use.
+ */
+void buddy_mark_freeing(struct kz_page *page, bool freeing);
+
 /* Resize a registered huge mapping's page-map range (it shrank or grew in place). */
 bool buddy_huge_resize(struct kz_chunk *chunk, size_t size);
 

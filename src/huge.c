@@ -10,7 +10,20 @@
  * than the request gives its tail back. What stays unused past the purge
  * delay is unmapped by the huge shrinker.
  *
- * Under memcheck a mapping is a malloc-like block of its whole length,
+ * Guard pages (KZMALLOC_CHECK=guard): a mapping is one page longer than its
+ * usable part, and that last page is no-access (chunk->guard; size counts
+ * it, so the page map and huge_bytes cover it, and a free of its address is
+ * an interior pointer). A guard is installed when the mapping is made (if
+ * the OS refuses, the mapping is unmapped and the allocation fails with
+ * ENOMEM) and moved, never lifted: a trim makes the new last page no-access
+ * before it unmaps the tail (if the OS refuses, the mapping stays longer),
+ * a cached mapping keeps its guard and serves only guarded requests, and a
+ * growth never happens in place (mremap cannot grow a mapping into the
+ * guard's separate VMA): a new guarded mapping is made and only the data
+ * part is moved onto its front by mremap, then the old guard is unmapped.
+ * Nothing is ever copied, and no page is ever made accessible again.
+ *
+ * Under memcheck a mapping is a malloc-like block of its usable length,
  * always defined (fresh or cleared), resized in place when mremap grows or
  * trims it, and its descriptor's base is hidden from the leak checker while
  * it lives (vg.h).
@@ -88,8 +101,8 @@ static size_t cache_evict_oldest(void)
 	return size;
 }
 
-/* The smallest cached mapping that holds @len at @align. Lock held. */
-static struct kz_chunk *cache_take(size_t len, size_t align)
+/* The smallest cached mapping with @guard that holds @len at @align. Lock held. */
+static struct kz_chunk *cache_take(size_t len, size_t align, size_t guard)
 {
 	struct kz_chunk *best = NULL;
 	struct kz_list *pos;
@@ -98,7 +111,8 @@ static struct kz_chunk *cache_take(size_t len, size_t align)
 	{
 		struct kz_chunk *c = list_entry(pos, struct kz_chunk, link);
 
-		if (c->size >= len && IS_ALIGNED(c->base, align) && (!best || c->size < best->size))
+		if (c->guard == guard && huge_usable(c) >= len && IS_ALIGNED(c->base, align) &&
+		    (!best || c->size < best->size))
 			best = c;
 	}
 	if (best)
@@ -111,31 +125,61 @@ static void *huge_hand_out(struct kz_chunk *chunk)
 {
 	void *base = (void *) chunk->base;
 
-	vg_alloc(base, chunk->size, true);
+	vg_alloc(base, huge_usable(chunk), true);
 	vg_hide_ptr(&chunk->base, base);
 	return base;
 }
 
-/* Shrink a mapping to @len, giving the tail back (the pages and the page-map slots). */
-static void huge_trim(struct kz_chunk *chunk, size_t len)
+/* KZMALLOC_CHECK=guard: the bytes of no-access page a new mapping ends in. */
+static size_t huge_guard(void)
 {
-	size_t old = chunk->size;
-
-	if (len < old && buddy_huge_resize(chunk, len))
-		os_unmap((char *) chunk->base + len, old - len);
+	return kz_opt.check & KZ_CHECK_GUARD ? KZ_PAGE_SIZE : 0;
 }
 
-/* A new mapping of @len bytes aligned to @align, in the page map; NULL + ENOMEM. */
-static struct kz_chunk *huge_map(size_t len, size_t align)
+/*
+ * Shrink a mapping to @len usable bytes, giving the tail back (the pages and
+ * the page-map slots); a guard first moves to the new end, and if the OS
+ * refuses that, the mapping stays as long as it was, and errno as it was
+ * (posix_memalign keeps it when it succeeds). Shrinking the page-map range
+ * cannot fail.
+ */
+static void huge_trim(struct kz_chunk *chunk, size_t len)
+{
+	size_t old = chunk->size, size = len + chunk->guard;
+	char *base = (char *) chunk->base;
+	int saved_errno = errno;
+
+	if (size >= old)
+		return;
+	if (chunk->guard && !os_set_memory_np(base + len, chunk->guard)) {
+		errno = saved_errno;
+		return;
+	}
+	if (buddy_huge_resize(chunk, size))
+		os_unmap(base + size, old - size);
+}
+
+/*
+ * A new mapping of @len usable bytes and @guard no-access ones after them,
+ * aligned to @align, in the page map; NULL + ENOMEM.
+ */
+static struct kz_chunk *huge_map(size_t len, size_t align, size_t guard)
 {
 	struct kz_chunk *chunk;
-	void *mem = os_map_aligned(len, align);
+	char *mem = os_map_aligned(len + guard, align);
 
 	if (!mem)
 		return NULL;
-	chunk = buddy_huge_register(mem, len);
-	if (!chunk)
-		os_unmap(mem, len);
+	if (guard && !os_set_memory_np(mem + len, guard)) {
+		os_unmap(mem, len + guard);
+		return NULL;
+	}
+	chunk = buddy_huge_register(mem, len + guard);
+	if (!chunk) {
+		os_unmap(mem, len + guard);
+		return NULL;
+	}
+	chunk->guard = guard;
 	return chunk;
 }
 
@@ -143,30 +187,30 @@ void *huge_alloc(size_t size, size_t align)
 {
 	/* At least a page: memalign(8 MiB, 0) must be a unique pointer of ours, not a 0-byte map.
 	 */
-	size_t len = size ? page_round(size) : KZ_PAGE_SIZE;
+	size_t len = size ? page_round(size) : KZ_PAGE_SIZE, guard = huge_guard();
 	struct kz_chunk *chunk;
 	void *mem;
 
 	if (align < KZ_CHUNK_SIZE)
 		align = KZ_CHUNK_SIZE;
-	if (len < size || len + align < len) {
+	if (len < size || len + guard + align < len) {
 		errno = ENOMEM;
 		return NULL;
 	}
 	pthread_mutex_lock(&huge.lock);
-	chunk = cache_take(len, align);
+	chunk = cache_take(len, align, guard);
 	pthread_mutex_unlock(&huge.lock);
 	if (chunk) {
-		if (chunk->size - len > len / 4)
+		if (huge_usable(chunk) - len > len / 4)
 			huge_trim(chunk, len);
 		mem = huge_hand_out(chunk);
 		if (chunk->pages[0].state == PAGE_DIRTY)
-			memset(mem, 0, chunk->size);
+			memset(mem, 0, huge_usable(chunk));
 		chunk->pages[0].state = PAGE_CLEAN;
 		chunk->pages[0].flags = PG_HEAD;
 		return mem;
 	}
-	chunk = huge_map(len, align);
+	chunk = huge_map(len, align, guard);
 	return chunk ? huge_hand_out(chunk) : NULL;
 }
 
@@ -175,7 +219,7 @@ void huge_free(struct kz_chunk *chunk)
 	bool zero = kz_opt.init == KZ_INIT_FREE;
 
 	if (zero)
-		memset((void *) chunk->base, 0, chunk->size);
+		memset((void *) chunk->base, 0, huge_usable(chunk));
 	vg_free((void *) chunk->base);
 	vg_show_ptr(&chunk->base, (void *) chunk->base);
 	if (kz_opt.purge_delay_ms == 0 || chunk->size > HUGE_CACHE_MAX_BYTES) {
@@ -198,7 +242,7 @@ void huge_free(struct kz_chunk *chunk)
 
 void *huge_resize(struct kz_chunk *chunk, size_t size)
 {
-	size_t len = page_round(size), old = chunk->size;
+	size_t len = page_round(size), old = huge_usable(chunk);
 	void *base = (void *) chunk->base, *dest;
 	struct kz_chunk *moved;
 
@@ -206,14 +250,15 @@ void *huge_resize(struct kz_chunk *chunk, size_t size)
 		return NULL;
 	if (len <= old) {
 		huge_trim(chunk, len);
-		vg_resize(base, old, chunk->size);
+		vg_resize(base, old, huge_usable(chunk));
 		return base;
 	}
 	/*
 	 * Grow where it is if the address space after it is free (then no
-	 * chunk can own the page-map slots it grows into)...
+	 * chunk can own the page-map slots it grows into); never a guarded
+	 * mapping, whose guard is in the way...
 	 */
-	if (os_remap_inplace(base, old, len)) {
+	if (!chunk->guard && os_remap_inplace(base, old, len)) {
 		if (buddy_huge_resize(chunk, len)) {
 			vg_resize(base, old, len);
 			vg_defined((char *) base + old, len - old); /* fresh pages: zero */
@@ -226,8 +271,8 @@ void *huge_resize(struct kz_chunk *chunk, size_t size)
 		 */
 		os_unmap((char *) base + old, len - old);
 	}
-	/* ...else move the pages to a new aligned mapping of the new size. */
-	moved = huge_map(len, KZ_CHUNK_SIZE);
+	/* ...else move the pages to a new aligned mapping of the new size (its data part). */
+	moved = huge_map(len, KZ_CHUNK_SIZE, chunk->guard);
 	if (!moved)
 		return NULL;
 	dest = (void *) moved->base;
@@ -235,11 +280,13 @@ void *huge_resize(struct kz_chunk *chunk, size_t size)
 	vg_free(base);
 	vg_show_ptr(&chunk->base, base);
 	if (!os_remap_move(base, old, dest, len)) {
-		buddy_huge_unregister(moved);
-		os_unmap(dest, len);
+		buddy_huge_unregister(moved); /* the descriptor may be reused at once */
+		os_unmap(dest, len + chunk->guard);
 		huge_hand_out(chunk); /* still there, and still the program's */
 		return NULL;
 	}
+	if (chunk->guard) /* left behind by the move */
+		os_unmap((char *) base + old, chunk->guard);
 	buddy_huge_unregister(chunk);
 	return huge_hand_out(moved);
 }

@@ -98,6 +98,7 @@ void kz_init_slow(void)
 	if (kz_opt.stats)
 		stats_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 512);
 	buddy_init(); /* the pool's shrinker first: the ones above feed it */
+	large_init();
 	huge_init();
 	slab_init();
 	atomic_store_explicit(&kz_ready, true, memory_order_release);

@@ -84,7 +84,8 @@ static void *alloc_slow(size_t size, size_t align)
 	if (room > KZ_CHUNK_SIZE || align > KZ_CHUNK_SIZE)
 		return huge_alloc(size, align);
 	p = large_alloc(room, align);
-	if (p && kz_canary_room)
+	/* A page run, unless its guard page made it a mapping (large_alloc). */
+	if (p && kz_canary_room && pagemap_page(p)->kind == KIND_LARGE)
 		canary_arm(p, large_usable(pagemap_page(p)), size);
 	return p;
 }
@@ -152,7 +153,7 @@ static void object_lookup(void *ptr, const char *func, bool freeing, struct obje
 	case KIND_HUGE:
 		if (page_chunk(head)->base != (uintptr_t) ptr)
 			kz_fatal(func, inside(ptr), ptr);
-		obj->room = obj->usable = page_chunk(head)->size;
+		obj->room = obj->usable = huge_usable(page_chunk(head));
 		return;
 	default:
 		kz_fatal(func, "pointer not from malloc", ptr);
@@ -313,7 +314,8 @@ void *krealloc(void *ptr, size_t size)
 	    size_to_class(size + kz_canary_room) == obj.slab->cls)
 		return resize_in_place(ptr, &obj, size);
 	if (obj.head->kind == KIND_LARGE && size + kz_canary_room > KZ_SMALL_MAX &&
-	    (size + kz_canary_room + KZ_PAGE_SIZE - 1) >> KZ_PAGE_SHIFT == obj.head->nr_pages)
+	    (size + kz_canary_room + KZ_PAGE_SIZE - 1) >> KZ_PAGE_SHIFT ==
+		    obj.room >> KZ_PAGE_SHIFT)
 		return resize_in_place(ptr, &obj, size);
 	if (obj.head->kind == KIND_HUGE && size > KZ_CHUNK_SIZE)
 		if ((fresh = huge_resize(page_chunk(obj.head), size)))

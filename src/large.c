@@ -8,27 +8,113 @@
  * otherwise the pool clears it when it is handed out. Under memcheck a run
  * is a malloc-like block of its usable size, always defined (pool pages are
  * zero), and a run at the start of a chunk hides the chunk's base from the
- * leak checker while it lives (vg.h). No locks of its own.
+ * leak checker while it lives (vg.h).
+ *
+ * Guard pages (KZMALLOC_CHECK=guard): a run takes one page more from the
+ * pool and makes it no-access (os_set_memory_np), so a linear overflow
+ * faults at once; head->owner points at it (NULL: no guard), and the usable
+ * size, realloc in place and free_sized leave it out. A run that would not
+ * fit a chunk with its guard (a 4 MiB request) is a huge mapping instead.
+ * The pool's counters count the guard page in use (it is not free), so
+ * pages_large is the usable pages plus one per run. Invariant: a page is
+ * no-access only while its run is allocated or freeing; access is restored
+ * before the run goes back to the pool, and the guard page is never
+ * written, so it goes back as clean or dirty as the run. If the OS will not
+ * install a guard, the allocation fails (ENOMEM) and the run goes back
+ * whole; if it will not lift one at free, the run is marked freeing
+ * (page.h: lookups see it freed) and waits on the stuck stack, which this
+ * file's shrinker retries on every purge pass (and kz_trim).
+ *
+ * Locks: none of its own. The stuck stack is lock-free (pushed one run at a
+ * time, emptied whole by one exchange, so no ABA), linked through the
+ * heads' free-list links, which allocated and freeing runs do not use.
  */
 #include "large.h"
 
+#include <errno.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "buddy.h"
 #include "options.h"
+#include "os.h"
+#include "purge.h"
 #include "vg.h"
+
+/* Freed runs whose guard page is still no-access, newest first. */
+static _Atomic(struct kz_page *) large_stuck;
+
+static void stuck_push(struct kz_page *head)
+{
+	struct kz_page *top = atomic_load(&large_stuck);
+
+	do
+		head->lru.next = top ? &top->lru : NULL;
+	while (!atomic_compare_exchange_weak(&large_stuck, &top, head));
+}
+
+/* Lift the guard page and give the run back, or (the OS refused again) keep it stuck. */
+static void stuck_release(struct kz_page *head)
+{
+	if (!os_set_memory_rw(head->owner, KZ_PAGE_SIZE)) {
+		stuck_push(head);
+		return;
+	}
+	buddy_mark_freeing(head, false);
+	buddy_free(head, head->nr_pages, KIND_LARGE, false);
+}
+
+/* Retry every stuck run; the pages go to the pool, whose own scan purges them. */
+static size_t large_scan(bool all)
+{
+	struct kz_page *head = atomic_exchange(&large_stuck, NULL);
+
+	(void) all;
+	while (head) {
+		struct kz_page *next =
+			head->lru.next ? list_entry(head->lru.next, struct kz_page, lru) : NULL;
+
+		stuck_release(head);
+		head = next;
+	}
+	return 0;
+}
+
+static bool large_pending(void)
+{
+	return atomic_load(&large_stuck) != NULL;
+}
+
+static const struct shrinker large_shrinker = {.scan = large_scan, .pending = large_pending};
+
+void large_init(void)
+{
+	purge_register(&large_shrinker);
+}
 
 void *large_alloc(size_t size, size_t align)
 {
-	size_t nr_pages = (size + KZ_PAGE_SIZE - 1) >> KZ_PAGE_SHIFT;
+	size_t nr_pages = size ? (size + KZ_PAGE_SIZE - 1) >> KZ_PAGE_SHIFT : 1;
+	size_t nr_guard = kz_opt.check & KZ_CHECK_GUARD ? 1 : 0;
 	unsigned align_order = align > KZ_PAGE_SIZE ? kz_get_order(align) : 0;
 	struct kz_page *page;
-	void *addr;
+	char *addr;
 
-	page = buddy_alloc(nr_pages ? nr_pages : 1, align_order, KIND_LARGE);
+	if (nr_pages + nr_guard > KZ_CHUNK_PAGES)
+		return huge_alloc(size, align);
+	page = buddy_alloc(nr_pages + nr_guard, align_order, KIND_LARGE);
 	if (!page)
 		return NULL;
 	addr = page_address(page);
+	if (nr_guard) {
+		if (!os_set_memory_np(addr + (nr_pages << KZ_PAGE_SHIFT), KZ_PAGE_SIZE)) {
+			/* untouched, so still zero */
+			buddy_free(page, nr_pages + nr_guard, KIND_LARGE, true);
+			errno = ENOMEM;
+			return NULL;
+		}
+		page->owner = addr + (nr_pages << KZ_PAGE_SHIFT);
+	}
 	vg_alloc(addr, large_usable(page), true);
 	vg_hide_ptr(&page_chunk(page)->base, addr);
 	return addr;
@@ -43,5 +129,11 @@ void large_free(struct kz_page *head)
 		memset(addr, 0, large_usable(head));
 	vg_free(addr);
 	vg_show_ptr(&page_chunk(head)->base, addr);
+	if (head->owner && !os_set_memory_rw(head->owner, KZ_PAGE_SIZE)) {
+		buddy_mark_freeing(head, true);
+		stuck_push(head);
+		purge_after_free(); /* the purger retries it */
+		return;
+	}
 	buddy_free(head, head->nr_pages, KIND_LARGE, zero);
 }

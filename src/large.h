@@ -2,7 +2,8 @@
  * large.h - objects above the largest class: runs of pages from the pool up
  * to 4 MiB (the unused tail of the rounded-up block stays in the pool), and
  * direct mappings above that (huge, the kernel's vmalloc), kept a while
- * after free for reuse.
+ * after free for reuse. With KZMALLOC_CHECK=guard each ends in a no-access
+ * guard page, which the usable size leaves out.
  */
 #ifndef KZ_LARGE_H
 #define KZ_LARGE_H
@@ -12,13 +13,16 @@
 
 #include "page.h"
 
+/* Register the shrinker that gives back runs whose guard page was stuck; at start-up. */
+void large_init(void);
 /* @size bytes aligned to @align (a power of two up to KZ_CHUNK_SIZE); NULL + ENOMEM. */
 void *large_alloc(size_t size, size_t align);
 void large_free(struct kz_page *head);
 
+/* A run's pages but its guard page (head->owner, page.h). */
 static inline size_t large_usable(const struct kz_page *head)
 {
-	return (size_t) head->nr_pages << KZ_PAGE_SHIFT;
+	return ((size_t) head->nr_pages - (head->owner != NULL)) << KZ_PAGE_SHIFT;
 }
 
 void huge_init(void);
@@ -29,5 +33,11 @@ void huge_free(struct kz_chunk *chunk);
 void *huge_resize(struct kz_chunk *chunk, size_t size);
 void huge_fork_prepare(void);
 void huge_fork_parent(void);
+
+/* A mapping's length but its guard page. */
+static inline size_t huge_usable(const struct kz_chunk *chunk)
+{
+	return chunk->size - chunk->guard;
+}
 
 #endif /* KZ_LARGE_H */

@@ -1,11 +1,11 @@
 /*
- * os.h - the OS layer's contract: the only place that maps, unmaps or
- * advises memory, and the clock the purge policy runs on.
+ * os.h - the OS layer's contract: the only place that maps, unmaps,
+ * protects or advises memory, and the clock the purge policy runs on.
  * One implementation per OS (os_linux.c).
  *
  * Every call that can fail says so in its result, and the layers above
  * must survive each failure: a build with -DKZ_FAULT_INJECTION=ON (tests
- * only) lets a test make mmap, madvise and mremap fail on purpose, and cap
+ * only) lets a test make mmap, madvise, mremap and mprotect fail on purpose, and cap
  * the bytes mapped as vm.overcommit_memory=2 caps committed memory.
  */
 #ifndef KZ_OS_H
@@ -31,6 +31,16 @@ bool os_remap_inplace(void *addr, size_t old_size, size_t new_size);
 bool os_remap_move(void *addr, size_t old_size, void *new_addr, size_t new_size);
 
 /*
+ * Make whole pages no-access (the kernel's set_memory_np: a guard page) or
+ * read-write again (set_memory_rw). False with errno ENOMEM when the OS
+ * refuses: each no-access page splits a mapping, which vm.max_map_count
+ * caps, and making private pages writable again is charged against the
+ * overcommit limit. On failure the pages keep their protection.
+ */
+bool os_set_memory_np(void *addr, size_t size);
+bool os_set_memory_rw(void *addr, size_t size);
+
+/*
  * Give the pages back (MADV_DONTNEED); they read as zero afterwards. False
  * if the OS refused: then the pages still hold what they held.
  */
@@ -48,7 +58,7 @@ uint32_t os_now_ms(void);
 /*
  * Fault injection: defined only in KZ_FAULT_INJECTION builds, for tests.
  *
- * A plan makes some of the calls that map or advise memory fail as the OS
+ * A plan makes some of the calls that map, protect or advise memory fail as the OS
  * would (errno ENOMEM): the @nth call of the kinds in @calls from now on
  * and the @times - 1 after it (times 0: every one from then on), and each
  * such call with probability @permille / 1000 (the sequence is fixed by
@@ -56,7 +66,7 @@ uint32_t os_now_ms(void);
  * limit: a mapping or growth that would take the bytes this layer has
  * mapped above it fails, whatever @calls says (madvise does not uncommit).
  */
-enum os_call { OS_MMAP, OS_MADVISE, OS_MREMAP, OS_NR_CALLS };
+enum os_call { OS_MMAP, OS_MADVISE, OS_MREMAP, OS_MPROTECT, OS_NR_CALLS };
 
 struct os_fault_plan {
 	unsigned calls; /* 1 << OS_MMAP | ...: which calls the plan may fail */

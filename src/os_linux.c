@@ -1,14 +1,16 @@
 /*
- * os_linux.c - the OS layer on Linux: mmap, munmap, madvise and the clock.
+ * os_linux.c - the OS layer on Linux: mmap, munmap, mremap, mprotect,
+ * madvise and the clock.
  *
  * Owns no state and takes no locks. mremap moves huge mappings without copying. Aligned mappings
  * are made by mapping size + align and trimming both ends, so no address hint games are needed and
  * nothing is left mapped beyond what was asked for.
  *
  * Fault injection (KZ_FAULT_INJECTION builds only, for tests; os.h): every
- * call that maps, remaps or advises asks fault_fail() first, and every byte
- * mapped is charged against a simulated overcommit limit (munmap and
- * shrinking uncharge; madvise does not, as in the kernel). That is the
+ * call that maps, remaps, protects or advises asks fault_fail() first, and
+ * every byte mapped is charged against a simulated overcommit limit (munmap
+ * and shrinking uncharge; madvise and mprotect do not: a no-access page is
+ * still mapped). That is the
  * layer's only state: atomics, so any thread may call in at any time and no
  * lock is taken; the calls a plan matches are numbered in one sequence.
  */
@@ -231,6 +233,25 @@ bool os_remap_move(void *addr, size_t old_size, void *new_addr, size_t new_size)
 	/* The pages moved onto a mapping charged already; the old one is gone. */
 	commit_uncharge(old_size);
 	return true;
+}
+
+static bool os_protect(void *addr, size_t size, int prot, const void *caller)
+{
+	if (fault_fail(OS_MPROTECT, caller) || mprotect(addr, size, prot)) {
+		errno = ENOMEM;
+		return false;
+	}
+	return true;
+}
+
+bool os_set_memory_np(void *addr, size_t size)
+{
+	return os_protect(addr, size, PROT_NONE, CALLER);
+}
+
+bool os_set_memory_rw(void *addr, size_t size)
+{
+	return os_protect(addr, size, PROT_READ | PROT_WRITE, CALLER);
 }
 
 bool os_purge(void *addr, size_t size)

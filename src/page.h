@@ -15,6 +15,10 @@
  *   free       flags == PG_HEAD | PG_FREE, on free_area[order]
  *   purging    flags == PG_HEAD | PG_FREE | PG_ISOLATED, off the lists while
  *              the purger gives its pages back
+ *   freeing    flags == PG_HEAD | PG_FREEING: freed by its owner, who must
+ *              still undo something before the pool may have it back (a
+ *              large run whose guard page the OS would not make accessible
+ *              again); every lookup sees it freed, the pool counts it in use
  * Every other page of a free block has flags == 0. A free page's state says
  * whether it reads zero and whether it still holds memory (page_state).
  * flags, order, head, nr_pages, kind and the free-list links are guarded by
@@ -46,6 +50,7 @@ enum page_flags {
 	PG_TAIL = 1 << 1,     /* another page of an allocated block */
 	PG_FREE = 1 << 2,     /* the block is free */
 	PG_ISOLATED = 1 << 3, /* the free block is off the lists, being purged */
+	PG_FREEING = 1 << 4,  /* an allocated block its owner freed, not yet given back */
 };
 
 /* Who owns an allocated block. */
@@ -67,7 +72,8 @@ enum page_state {
 struct kz_page {
 	struct kz_list lru; /* free heads: the link in free_area[order] */
 	union {
-		void *owner; /* allocated heads: the owning layer's record (a slab) */
+		void *owner; /* allocated heads: the owning layer's record (a slab; a large
+				run's guard page, or NULL) */
 		struct {
 			uint32_t stamp;	      /* ms clock when the block last became free */
 			uint16_t nr_resident; /* pages ZEROED or DIRTY: what a purge gives back */
@@ -89,6 +95,7 @@ struct kz_chunk {
 	struct kz_page pages[KZ_CHUNK_PAGES];
 	uintptr_t base;	     /* address of the chunk's first page */
 	size_t size;	     /* KZ_CHUNK_SIZE, or a huge mapping's length */
+	size_t guard;	     /* huge: the no-access bytes at the end of size (0 or a page) */
 	struct kz_list link; /* in the pool's list of chunks, or of spare descriptors */
 };
 

@@ -2,7 +2,8 @@
 # defined). Labels: unit, and faults or stress.
 #
 #   test_faults         OS calls failing on purpose (a KZ_FAULT_INJECTION build
-#                       only): sweeps, random faults, an overcommit limit
+#                       only): sweeps, random faults, an overcommit limit;
+#                       test_faults.guard: the same with KZMALLOC_CHECK=guard
 #   test_faults_new     C++ operator new under the same faults
 #   test_faults_rlimit  a real `ulimit -v` (RLIMIT_AS) in a child
 #   test_stress16       16 threads, every operation at random, 3 s
@@ -12,6 +13,10 @@ if(KZ_FAULT_INJECTION)
   # trims, so fault n of a sweep is the same call in every run.
   kz_unit_test(test_faults ENV KZMALLOC_PURGE_THREAD=0 KZMALLOC_PURGE_DELAY=600000)
   set_tests_properties(test_faults PROPERTIES LABELS "unit;faults")
+  # Again with guard pages: every case on top of them, and the mprotect sweep.
+  add_test(NAME test_faults.guard COMMAND test_faults)
+  set_tests_properties(test_faults.guard PROPERTIES LABELS "unit;faults"
+    ENVIRONMENT "KZMALLOC_PURGE_THREAD=0;KZMALLOC_PURGE_DELAY=600000;KZMALLOC_CHECK=guard")
   # Only the multi-threaded case: what the ThreadSanitizer pass runs of it.
   add_test(NAME test_faults.threads COMMAND test_faults random_faults_threads)
   set_tests_properties(test_faults.threads PROPERTIES LABELS "faults"
@@ -32,6 +37,9 @@ set_tests_properties(test_faults_rlimit PROPERTIES LABELS "unit;faults")
 # Sixteen threads, every operation, for a fixed time (the argument: seconds).
 kz_unit_test(test_stress16)
 set_tests_properties(test_stress16 PROPERTIES LABELS "unit;stress")
+add_test(NAME test_stress16.guard COMMAND test_stress16 2)
+set_tests_properties(test_stress16.guard PROPERTIES LABELS "unit;stress"
+  ENVIRONMENT KZMALLOC_CHECK=guard)
 
 # The fuzzer: a clang tree instrumented for it, with fault injection (scripts/fuzz).
 if(KZ_FAULT_INJECTION AND CMAKE_C_COMPILER_ID MATCHES "Clang" AND CMAKE_C_FLAGS MATCHES "fuzzer-no-link")

@@ -10,6 +10,8 @@
 #   test_malloc_stress  threads with cross-thread frees, thread churn, fork
 #   test_malloc_trim    RSS falls after an allocate/free cycle and malloc_trim(0)
 #   test_size_class     the class table, size_to_class, the slot-index reciprocal
+#   test_guard          KZMALLOC_CHECK=guard: overflows past large and huge blocks
+#                       fault (in a child), guard pages reused read as zero
 kz_unit_test(test_malloc_api)
 foreach(mode free alloc none)
   kz_unit_test(test_malloc_zero.${mode} SOURCE test_malloc_zero ARGS ${mode}
@@ -22,3 +24,7 @@ endforeach()
 kz_unit_test(test_malloc_stress)
 kz_unit_test(test_malloc_trim)
 kz_unit_test(test_size_class)
+kz_unit_test(test_guard ENV KZMALLOC_CHECK=guard KZMALLOC_PURGE_DELAY=600000)
+# The API's promises hold with guard pages too (not again under memcheck).
+add_test(NAME test_malloc_api.guard COMMAND test_malloc_api)
+set_tests_properties(test_malloc_api.guard PROPERTIES LABELS unit ENVIRONMENT KZMALLOC_CHECK=guard)

@@ -5,6 +5,10 @@
  * the program announced on stdout.
  *
  *   misuse_run FUNCTION WHAT PROGRAM [ARGS...]
+ *
+ * With --segv instead of FUNCTION WHAT, the program must be killed by
+ * SIGSEGV, with nothing on stderr, after it said on stdout "overflow
+ * <address>" (a write past a block with KZMALLOC_CHECK=guard).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -27,11 +31,16 @@ static size_t read_all(int fd, char *buf, size_t cap)
 int main(int argc, char **argv)
 {
 	char out[256], err[4096], want[512];
-	int out_pipe[2], err_pipe[2], status;
+	int out_pipe[2], err_pipe[2], status, sig = SIGABRT;
+	char **prog = argv + 3;
 	pid_t pid;
 
-	if (argc < 4) {
+	if (argc >= 3 && !strcmp(argv[1], "--segv")) {
+		sig = SIGSEGV;
+		prog = argv + 2;
+	} else if (argc < 4) {
 		fprintf(stderr, "usage: %s FUNCTION WHAT PROGRAM [ARGS...]\n", argv[0]);
+		fprintf(stderr, "       %s --segv PROGRAM [ARGS...]\n", argv[0]);
 		return 2;
 	}
 	if (pipe(out_pipe) || pipe(err_pipe))
@@ -42,8 +51,8 @@ int main(int argc, char **argv)
 		dup2(err_pipe[1], STDERR_FILENO);
 		close(out_pipe[0]);
 		close(err_pipe[0]);
-		signal(SIGABRT, SIG_DFL);
-		execv(argv[3], argv + 3);
+		signal(sig, SIG_DFL);
+		execv(prog[0], prog);
 		_exit(127);
 	}
 	close(out_pipe[1]);
@@ -52,13 +61,22 @@ int main(int argc, char **argv)
 	read_all(err_pipe[0], err, sizeof(err));
 	waitpid(pid, &status, 0);
 	out[strcspn(out, "\n")] = '\0';
-	snprintf(want, sizeof(want), "kzmalloc: %s(): %s %s\n", argv[1], argv[2], out);
-
-	printf("stderr: %s", err);
-	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT) {
-		printf("FAIL: %s was not killed by SIGABRT (status %#x)\n", argv[3], status);
+	printf("stdout: %s\nstderr: %s", out, err);
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != sig) {
+		printf("FAIL: %s was not killed by %s (status %#x)\n", prog[0], strsignal(sig),
+		       status);
 		return 1;
 	}
+	if (sig == SIGSEGV) {
+		if (strncmp(out, "overflow ", 9) || err[0]) {
+			printf("FAIL: expected \"overflow <address>\" on stdout, nothing on "
+			       "stderr\n");
+			return 1;
+		}
+		printf("ok: SIGSEGV past the last usable byte\n");
+		return 0;
+	}
+	snprintf(want, sizeof(want), "kzmalloc: %s(): %s %s\n", argv[1], argv[2], out);
 	if (strcmp(err, want)) {
 		printf("FAIL: expected exactly: %s", want);
 		return 1;

@@ -4,13 +4,17 @@
  * nothing crashes, no page and no mapping is lost, and the allocator works
  * again once the faults stop.
  *
- *   - sweeps: for mmap, mremap and madvise in turn, a round of every API
- *     (kzfault.h) with the n-th such call failing, for every n the round
- *     makes, once (one call) and for good (every call from the n-th on);
+ *   - sweeps: for mmap, mremap, madvise and (with KZMALLOC_CHECK=guard)
+ *     mprotect in turn, a round of every API (kzfault.h) with the n-th such
+ *     call failing, for every n the round makes, once (one call) and for
+ *     good (every call from the n-th on);
  *   - the metadata arena and the page map running out: chunks allocated
  *     past the descriptors there are, with half the mmaps failing;
- *   - random faults on all three calls, seeded (KZ_TEST_SEED replays), in
+ *   - random faults on all four calls, seeded (KZ_TEST_SEED replays), in
  *     one thread and in four with cross-thread frees;
+ *   - guard pages (KZMALLOC_CHECK=guard): a large run freed while the OS
+ *     will not lift its guard is freed for the program (a second free is a
+ *     double free) and goes back to the pool at the next trim;
  *   - an overcommit limit (vm.overcommit_memory=2): the bytes mapped never
  *     pass it, allocations fail at it, and work again when memory is freed.
  *
@@ -21,25 +25,32 @@
  * metadata. The sites that saw faults are printed.
  *
  * Run with KZMALLOC_PURGE_THREAD=0 and a long purge delay: the only purges
- * are the round's own trims, so call numbers repeat from run to run.
+ * are the round's own trims, so call numbers repeat from run to run. ctest
+ * runs it twice: as it is, and with KZMALLOC_CHECK=guard.
  */
 #include <inttypes.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "buddy.h"
 #include "kzfault.h"
 #include "meta.h"
+#include "options.h"
 #include "os.h"
 
 #define KIB ((size_t) 1 << 10)
 #define MIB ((size_t) 1 << 20)
 
-static const char *const call_names[OS_NR_CALLS] = {"mmap", "madvise", "mremap"};
+static const char *const call_names[OS_NR_CALLS] = {"mmap", "madvise", "mremap", "mprotect"};
+static const unsigned all_calls =
+	1u << OS_MMAP | 1u << OS_MADVISE | 1u << OS_MREMAP | 1u << OS_MPROTECT;
 
 /* Faults injected in this program, per call, for the summary line. */
 static unsigned long total_injected[OS_NR_CALLS];
@@ -87,9 +98,11 @@ static void report(const char *name)
 	struct os_fault_stats fs;
 
 	os_fault_get_stats(&fs);
-	print_message("%s: calls mmap %lu madvise %lu mremap %lu; injected %lu %lu %lu\n", name,
-		      fs.calls[OS_MMAP], fs.calls[OS_MADVISE], fs.calls[OS_MREMAP],
-		      fs.injected[OS_MMAP], fs.injected[OS_MADVISE], fs.injected[OS_MREMAP]);
+	print_message("%s: calls mmap %lu madvise %lu mremap %lu mprotect %lu; injected %lu %lu "
+		      "%lu %lu\n",
+		      name, fs.calls[OS_MMAP], fs.calls[OS_MADVISE], fs.calls[OS_MREMAP],
+		      fs.calls[OS_MPROTECT], fs.injected[OS_MMAP], fs.injected[OS_MADVISE],
+		      fs.injected[OS_MREMAP], fs.injected[OS_MPROTECT]);
 	for (unsigned c = 0; c < OS_NR_CALLS; c++)
 		total_injected[c] += fs.injected[c];
 	/* As offsets from kz_malloc, which addr2line resolves against the binary's symbols. */
@@ -198,6 +211,71 @@ static void sweep_madvise(void **state)
 	sweep(OS_MADVISE);
 }
 
+/* Only guard pages call mprotect. */
+static void sweep_mprotect(void **state)
+{
+	(void) state;
+	if (!(kz_opt.check & KZ_CHECK_GUARD))
+		skip();
+	sweep(OS_MPROTECT);
+}
+
+/* How a child that frees @p ends. */
+static int child_free(void *p)
+{
+	int status = 0;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		signal(SIGABRT, SIG_DFL);
+		close(STDERR_FILENO); /* the expected "double free" line */
+		kz_free(p);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+/*
+ * A large run freed while the OS will not make its guard page accessible
+ * again: freed for the program at once (a second free is a double free),
+ * held by the pool until a purge pass lifts the guard, then given back.
+ */
+static void guard_stuck(void **state)
+{
+	struct os_fault_plan plan = {.calls = 1u << OS_MPROTECT, .nth = 1};
+	struct kz_pool_stats st;
+	void *p[3];
+	int status;
+
+	(void) state;
+	if (!(kz_opt.check & KZ_CHECK_GUARD))
+		skip();
+	for (size_t i = 0; i < 3; i++) {
+		p[i] = kz_malloc(fx_opaque(300 * KIB));
+		assert_non_null(p[i]);
+		memset(p[i], 0x5a, 300 * KIB);
+	}
+	os_fault_set(&plan); /* every mprotect from now on */
+	errno = 0;
+	assert_null(kz_malloc(fx_opaque(500 * KIB)));
+	assert_int_equal(errno, ENOMEM);
+	for (size_t i = 0; i < 3; i++)
+		kz_free(p[i]);
+	kz_malloc_trim(0); /* still refused: they stay */
+	kz_get_pool_stats(&st);
+	assert_int_equal(st.pages_large, 3 * (75 + 1));
+	buddy_verify();
+	status = child_free(p[1]);
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT)
+		fail_msg("a second free of a stuck run was not a double free (status %#x)", status);
+	report("guard stuck");
+	os_fault_set(NULL);
+	assert_nothing_lost(); /* its trim lifts the guards */
+	assert_recovered();
+}
+
 /*
  * Whole chunks (order-10 page blocks) past every descriptor the arena has
  * carved: chunk descriptors and page-map leaves come from fresh metadata
@@ -234,7 +312,7 @@ static void random_faults(void **state)
 {
 	uint64_t seed = kzt_seed(0);
 	struct os_fault_plan plan = {
-		.calls = 1u << OS_MMAP | 1u << OS_MADVISE | 1u << OS_MREMAP,
+		.calls = all_calls,
 		.permille = 150,
 		.seed = seed,
 	};
@@ -256,7 +334,11 @@ static void random_faults(void **state)
 	report("random");
 	print_message("random: %lu API calls failed (ENOMEM)\n", failed);
 	os_fault_get_stats(&fs);
-	assert_true(fs.injected[OS_MMAP] + fs.injected[OS_MADVISE] + fs.injected[OS_MREMAP] > 0);
+	assert_true(fs.injected[OS_MMAP] + fs.injected[OS_MADVISE] + fs.injected[OS_MREMAP] +
+			    fs.injected[OS_MPROTECT] >
+		    0);
+	if (kz_opt.check & KZ_CHECK_GUARD)
+		assert_true(fs.injected[OS_MPROTECT] > 0);
 	os_fault_set(NULL);
 	assert_nothing_lost();
 	assert_recovered();
@@ -289,7 +371,7 @@ static void random_faults_threads(void **state)
 	static struct worker workers[THREADS];
 	uint64_t seed = kzt_seed(0);
 	struct os_fault_plan plan = {
-		.calls = 1u << OS_MMAP | 1u << OS_MADVISE | 1u << OS_MREMAP,
+		.calls = all_calls,
 		.permille = 100,
 		.seed = seed,
 	};
@@ -389,9 +471,9 @@ static void overcommit_limit(void **state)
 static int group_teardown(void **state)
 {
 	(void) state;
-	print_message("faults injected in all: mmap %lu, madvise %lu, mremap %lu\n",
+	print_message("faults injected in all: mmap %lu, madvise %lu, mremap %lu, mprotect %lu\n",
 		      total_injected[OS_MMAP], total_injected[OS_MADVISE],
-		      total_injected[OS_MREMAP]);
+		      total_injected[OS_MREMAP], total_injected[OS_MPROTECT]);
 	return 0;
 }
 
@@ -400,7 +482,8 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sweep_mmap),	    cmocka_unit_test(sweep_mremap),
-		cmocka_unit_test(sweep_madvise),    cmocka_unit_test(metadata_runs_out),
+		cmocka_unit_test(sweep_madvise),    cmocka_unit_test(sweep_mprotect),
+		cmocka_unit_test(guard_stuck),	    cmocka_unit_test(metadata_runs_out),
 		cmocka_unit_test(random_faults),    cmocka_unit_test(random_faults_threads),
 		cmocka_unit_test(overcommit_limit),
 	};
