@@ -3,7 +3,8 @@
  * aligned variants, and the checks that turn heap misuse into a message.
  *
  * Requests up to 128 KiB go to the kmalloc caches through the thread cache,
- * up to 4 MiB to page runs, above that to huge mappings. A pointer handed
+ * up to 4 MiB to page runs, above that to huge mappings; 0 bytes, with
+ * KZMALLOC_CHECK=zero-size, to a no-access slot (zero_size.c). A pointer handed
  * back is identified through the page map alone: chunk, page descriptor,
  * compound head, its kind, and for a slab the object's slot and live byte.
  *
@@ -27,6 +28,7 @@
 #include "kzmalloc.h"
 #include "large.h"
 #include "options.h"
+#include "zero_size.h"
 
 /* The alignment every allocation gets. */
 #define KZ_MIN_ALIGN 16
@@ -53,15 +55,24 @@ static size_t alloc_class(size_t size, size_t align)
 	return cls;
 }
 
-/* Anything that is not a class object of at most 16-byte alignment. */
+/*
+ * Anything that is not a class object of at most 16-byte alignment, and every request of 0 bytes:
+ * with KZMALLOC_CHECK=zero-size a zero-size pointer if the alignment is at most a page, else the
+ * smallest object that has the alignment.
+ */
 static void *alloc_slow(size_t size, size_t align)
 {
 	size_t cls;
 
 	kz_init();
-	if (size > PTRDIFF_MAX) {
-		errno = ENOMEM;
-		return NULL;
+	/* One test for two rare cases: 0, and above PTRDIFF_MAX (negative as a ptrdiff_t). */
+	if (unlikely((ptrdiff_t) size <= 0)) {
+		if (size) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		if ((kz_opt.check & KZ_CHECK_ZERO_SIZE) && align <= ZERO_SIZE_MAX_ALIGN)
+			return zero_size_alloc(align);
 	}
 	cls = alloc_class(size, align);
 	if (cls < KZ_NR_CLASSES)
@@ -71,9 +82,10 @@ static void *alloc_slow(size_t size, size_t align)
 	return huge_alloc(size, align);
 }
 
+/* Above 1 KiB, and 0 (size - 1 wraps), which alloc_slow decides. */
 void *kmalloc_slow(size_t size)
 {
-	if (likely(size <= KZ_SMALL_MAX))
+	if (likely(size - 1 < KZ_SMALL_MAX))
 		return tcache_alloc(size_to_class(size));
 	return alloc_slow(size, KZ_MIN_ALIGN);
 }
@@ -134,6 +146,15 @@ static void object_lookup(void *ptr, const char *func, bool freeing, struct obje
 			kz_fatal(func, inside(ptr), ptr);
 		obj->usable = page_chunk(head)->size;
 		return;
+	case KIND_ZERO: /* every aligned address is a slot's start: handed out, or free */
+		if (!IS_ALIGNED(ptr, ZERO_SIZE_SLOT))
+			kz_fatal(func, inside(ptr), ptr);
+		if (!zero_size_live(head, ptr))
+			kz_fatal(func, freed, ptr);
+		obj->usable = 0;
+		obj->slab = NULL; /* for GCC: it cannot know that the call left head->kind alone */
+		obj->slot = 0;
+		return;
 	default:
 		kz_fatal(func, "pointer not from malloc", ptr);
 	}
@@ -154,6 +175,9 @@ static void object_free(void *ptr, const struct object *obj)
 	}
 	case KIND_LARGE:
 		large_free(obj->head);
+		break;
+	case KIND_ZERO:
+		zero_size_free(obj->head, ptr);
 		break;
 	default:
 		huge_free(page_chunk(obj->head));
@@ -197,6 +221,8 @@ static bool object_fits(const struct object *obj, size_t size, size_t align)
 		return cls == obj->slab->cls;
 	case KIND_LARGE:
 		return cls == KZ_NR_CLASSES && pages == obj->usable;
+	case KIND_ZERO:
+		return size == 0;
 	default:
 		return cls == KZ_NR_CLASSES && pages <= obj->usable;
 	}
