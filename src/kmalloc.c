@@ -176,11 +176,11 @@ static void object_free(void *ptr, const struct object *obj)
 	case KIND_LARGE:
 		large_free(obj->head);
 		break;
-	case KIND_ZERO:
-		zero_size_free(obj->head, ptr);
-		break;
-	default:
-		huge_free(page_chunk(obj->head));
+	default: /* tested last, so that a slab or a large object pays nothing for it */
+		if (obj->head->kind == KIND_ZERO)
+			zero_size_free(obj->head, ptr);
+		else
+			huge_free(page_chunk(obj->head));
 		break;
 	}
 	errno = saved_errno;
@@ -221,9 +221,9 @@ static bool object_fits(const struct object *obj, size_t size, size_t align)
 		return cls == obj->slab->cls;
 	case KIND_LARGE:
 		return cls == KZ_NR_CLASSES && pages == obj->usable;
-	case KIND_ZERO:
-		return size == 0;
-	default:
+	default: /* KIND_ZERO last, as in object_free */
+		if (obj->head->kind == KIND_ZERO)
+			return size == 0;
 		return cls == KZ_NR_CLASSES && pages <= obj->usable;
 	}
 }
