@@ -278,7 +278,7 @@ static void realloc_both_ways(void **state)
 		assert_true(kz_malloc_usable_size(q) >= sizes[i]);
 		assert_true(kzt_is_zero(q, sizes[i]));
 		memset(q, 0x5a, sizes[i]);
-		assert_int_equal(live_now(), live); /* the zero-size pointer was freed */
+		assert_int_equal(live_now(), live);    /* the zero-size pointer was freed */
 		assert_null(kz_realloc(q, opaque(0))); /* frees q, as glibc does */
 		/* reallocarray to 0 elements the same way, from a zero-size pointer */
 		p = kz_reallocarray(NULL, opaque(0), 8);
