@@ -708,7 +708,8 @@ static void verify_chunk(struct kz_chunk *chunk, size_t *nr_free, size_t *in_use
 			total->resident += count.resident;
 			total->dirty += count.dirty;
 		} else {
-			VERIFY(page->flags == PG_HEAD && page->kind != KIND_HUGE);
+			VERIFY(page->flags == PG_HEAD && page->kind != KIND_HUGE &&
+			       page->kind != KIND_ZERO);
 			/* not 2 * nr_pages > nr: an aligned run (memalign) may be much
 			 * smaller than the block its alignment took */
 			VERIFY(page->nr_pages >= 1 && page->nr_pages <= nr);

@@ -61,9 +61,9 @@ set_tests_properties(segv.zero_read.flag-off PROPERTIES LABELS misuse WILL_FAIL 
   ENVIRONMENT "LD_PRELOAD=$<TARGET_FILE:kzmalloc>")
 
 # The report: one line for the regions (address space, not heap) and the live pointers.
-add_executable(zero_stats_child zero_stats_child.c)
-target_link_libraries(zero_stats_child PRIVATE kzmalloc_static)
-add_test(NAME options.stats-zero-size COMMAND zero_stats_child)
+add_executable(options_zero_child options_zero_child.c)
+target_link_libraries(options_zero_child PRIVATE kzmalloc_static)
+add_test(NAME options.stats-zero-size COMMAND options_zero_child)
 set_tests_properties(options.stats-zero-size PROPERTIES LABELS options
   ENVIRONMENT "KZMALLOC_STATS=1;${KZ_ZERO_ENV}"
   PASS_REGULAR_EXPRESSION "kzmalloc zero-size: regions 1 \\(4096 KiB no access\\), live 2\n")

@@ -1,5 +1,5 @@
 /*
- * zero_stats_child.c - leaves two zero-size pointers live and one freed, and exits 0; ctest runs
+ * options_zero_child.c - leaves two zero-size pointers live and one freed, and exits 0; ctest runs
  * it with KZMALLOC_STATS=1 and KZMALLOC_CHECK=zero-size and checks the report's zero-size line.
  */
 #include "kzmalloc.h"
