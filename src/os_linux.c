@@ -9,9 +9,9 @@
  * call that maps, remaps or advises asks fault_fail() first, and every byte
  * mapped read-write is charged against a simulated overcommit limit (munmap
  * and shrinking uncharge; madvise does not, and a no-access reservation is
- * not charged, as in the kernel). That is the
- * layer's only state: atomics, so any thread may call in at any time and no
- * lock is taken; the calls a plan matches are numbered in one sequence.
+ * not charged, as in the kernel). That is the layer's only state: atomics,
+ * so any thread may call in at any time and no lock is taken; the calls a
+ * plan matches are numbered in one sequence.
  */
 #include "os.h"
 
