@@ -6,9 +6,10 @@
  * record from the metadata arena holding one live bit per 16-byte slot. A region is one
  * KIND_ZERO block, so any address in it finds its record through the page map without being
  * touched. The records form a ring; allocation is next-fit from a cursor that goes round it, so a
- * freed address is handed out again only after every other free slot has been, and a late double
- * free still finds its bit clear. A new region is added only when no region has a free slot that
- * fits; the cursor then starts on it.
+ * freed address is handed out again only when the cursor comes round to it (a slot freed just
+ * behind the cursor waits for every free slot of the ring ahead of it: 262,143 per region), and a
+ * late double free still finds its bit clear. A new region is added only when no region has a
+ * free slot that fits; the cursor then starts on it.
  *
  * Invariants: slot 0 of a region (its base, which its descriptor holds) is never handed out;
  * nr_live of a region and of all is the number of bits set; a region's bits are only set or
