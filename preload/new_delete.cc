@@ -24,7 +24,10 @@
 namespace
 {
 
-/* One attempt; operator new(0) relies on kmalloc(0) being unique, as glibc's is. */
+/*
+ * One attempt; operator new(0) relies on kmalloc(0) being unique, as glibc's is (with
+ * KZMALLOC_CHECK=zero-size, a unique no-access address: kmalloc and kmemalign both give one).
+ */
 inline void *try_alloc(std::size_t size, std::size_t align)
 {
 	return align ? kmemalign(align, size) : kmalloc(size);

@@ -520,6 +520,26 @@ bool buddy_huge_resize(struct kz_chunk *chunk, size_t size)
 	return ok;
 }
 
+bool buddy_region_register(void *base, enum page_kind kind, void *owner)
+{
+	struct kz_chunk *chunk;
+	bool ok = false;
+
+	pthread_mutex_lock(&pool.lock);
+	chunk = chunk_desc_get(base, KZ_CHUNK_SIZE);
+	if (chunk) {
+		prep_compound(&chunk->pages[0], 0, KZ_CHUNK_PAGES, kind);
+		chunk->pages[0].owner = owner;
+		ok = pagemap_set_range((uintptr_t) base, KZ_CHUNK_SIZE, chunk);
+		if (!ok)
+			list_add(&chunk->link, &pool.spare_chunks);
+	}
+	pthread_mutex_unlock(&pool.lock);
+	if (!ok)
+		errno = ENOMEM;
+	return ok;
+}
+
 void buddy_huge_unregister(struct kz_chunk *chunk)
 {
 	pthread_mutex_lock(&pool.lock);
@@ -697,7 +717,8 @@ static void verify_chunk(struct kz_chunk *chunk, size_t *nr_free, size_t *in_use
 			total->resident += count.resident;
 			total->dirty += count.dirty;
 		} else {
-			VERIFY((page->flags & ~PG_FREEING) == PG_HEAD && page->kind != KIND_HUGE);
+			VERIFY((page->flags & ~PG_FREEING) == PG_HEAD && page->kind != KIND_HUGE &&
+			       page->kind != KIND_ZERO);
 			/* not 2 * nr_pages > nr: an aligned run (memalign) may be much
 			 * smaller than the block its alignment took */
 			VERIFY(page->nr_pages >= 1 && page->nr_pages <= nr);

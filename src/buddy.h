@@ -52,6 +52,13 @@ enum buddy_err buddy_free(struct kz_page *page, size_t nr_pages, enum page_kind 
 struct kz_chunk *buddy_huge_register(void *base, size_t size);
 void buddy_huge_unregister(struct kz_chunk *chunk);
 
+/*
+ * Make a chunk-sized region at @base that the pool does not manage findable through the page
+ * map: every page a part of one allocated block of @kind whose head's owner is @owner, set before
+ * any lookup can find it. Not counted in the pool's stats; registered for good. False + ENOMEM.
+ */
+bool buddy_region_register(void *base, enum page_kind kind, void *owner);
+
 /* Purge free pages older than the purge delay, or (@all) every free page,
  * and unmap chunks that stayed wholly free; returns the bytes purged. */
 size_t buddy_purge(bool all);

@@ -9,9 +9,8 @@
  *
  * fork: every lock is taken in the global order before, and released after,
  * in the parent and in the child alike:
- *   quarantine -> spare thread caches -> kmalloc caches (class order) -> huge_lock ->
- * pool.purge_lock
- *   -> pool.lock -> purger.lock
+ *   quarantine -> spare thread caches -> kmalloc caches (class order) -> huge_lock
+ *   -> pool.purge_lock -> pool.lock -> purger.lock -> zero.lock (a leaf: zero_size.c)
  * At exit the destructor prints the report if KZMALLOC_STATS asks for it;
  * Debug builds check the pool's invariants one last time.
  */
@@ -33,6 +32,7 @@
 #include "slab.h"
 #include "tcache.h"
 #include "vg.h"
+#include "zero_size.h"
 
 atomic_bool kz_ready;
 static atomic_int kz_started;
@@ -52,11 +52,13 @@ static void fork_prepare(void)
 	huge_fork_prepare();
 	buddy_fork_prepare();
 	purge_fork_prepare();
+	zero_size_fork_prepare();
 }
 
 /* Also the child's: see fork_child. */
 static void release_locks(void)
 {
+	zero_size_fork_parent();
 	buddy_fork_parent();
 	huge_fork_parent();
 	slab_fork_parent();

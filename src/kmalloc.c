@@ -3,7 +3,8 @@
  * aligned variants, and the checks that turn heap misuse into a message.
  *
  * Requests up to 128 KiB go to the kmalloc caches through the thread cache,
- * up to 4 MiB to page runs, above that to huge mappings. A pointer handed
+ * up to 4 MiB to page runs, above that to huge mappings; 0 bytes, with
+ * KZMALLOC_CHECK=zero-size, to a no-access slot (zero_size.c). A pointer handed
  * back is identified through the page map alone: chunk, page descriptor,
  * compound head, its kind, and for a slab the object's slot and live byte.
  *
@@ -28,6 +29,7 @@
 #include "kzmalloc.h"
 #include "large.h"
 #include "options.h"
+#include "zero_size.h"
 
 /* The alignment every allocation gets. */
 #define KZ_MIN_ALIGN 16
@@ -64,8 +66,10 @@ void kmalloc_init(void)
 }
 
 /*
- * Anything that is not a class object of at most 16-byte alignment. With the canary the block
- * holds @size and the canary's room; a huge mapping has no canary.
+ * Anything that is not a class object of at most 16-byte alignment, and every request of 0 bytes:
+ * with KZMALLOC_CHECK=zero-size a zero-size pointer if the alignment is at most a page, else the
+ * smallest object that has the alignment. With the canary the block holds @size and the
+ * canary's room; a huge mapping has no canary.
  */
 static void *alloc_slow(size_t size, size_t align)
 {
@@ -73,9 +77,14 @@ static void *alloc_slow(size_t size, size_t align)
 	void *p;
 
 	kz_init();
-	if (size > PTRDIFF_MAX) {
-		errno = ENOMEM;
-		return NULL;
+	/* One test for two rare cases: 0, and above PTRDIFF_MAX (negative as a ptrdiff_t). */
+	if (unlikely((ptrdiff_t) size <= 0)) {
+		if (size) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		if ((kz_opt.check & KZ_CHECK_ZERO_SIZE) && align <= ZERO_SIZE_MAX_ALIGN)
+			return zero_size_alloc(align);
 	}
 	room = size + kz_canary_room;
 	cls = alloc_class(room, align);
@@ -90,9 +99,10 @@ static void *alloc_slow(size_t size, size_t align)
 	return p;
 }
 
+/* Above 1 KiB, and 0 (size - 1 wraps), which alloc_slow decides. */
 void *kmalloc_slow(size_t size)
 {
-	if (likely(size <= KZ_SMALL_MAX - kz_canary_room))
+	if (likely(size - 1 < KZ_SMALL_MAX - kz_canary_room))
 		return tcache_alloc(size_to_class(size + kz_canary_room), size);
 	return alloc_slow(size, KZ_MIN_ALIGN);
 }
@@ -155,6 +165,13 @@ static void object_lookup(void *ptr, const char *func, bool freeing, struct obje
 			kz_fatal(func, inside(ptr), ptr);
 		obj->room = obj->usable = huge_usable(page_chunk(head));
 		return;
+	case KIND_ZERO: /* every aligned address is a slot's start: handed out, or free */
+		if (!IS_ALIGNED(ptr, ZERO_SIZE_SLOT))
+			kz_fatal(func, inside(ptr), ptr);
+		if (!zero_size_live(head, ptr))
+			kz_fatal(func, freed, ptr);
+		obj->usable = 0;
+		return;
 	default:
 		kz_fatal(func, "pointer not from malloc", ptr);
 	}
@@ -177,8 +194,11 @@ static void object_free(void *ptr, const struct object *obj)
 	case KIND_LARGE:
 		large_free(obj->head);
 		break;
-	default:
-		huge_free(page_chunk(obj->head));
+	default: /* tested last, so that a slab or a large object pays nothing for it */
+		if (obj->head->kind == KIND_ZERO)
+			zero_size_free(obj->head, ptr);
+		else
+			huge_free(page_chunk(obj->head));
 		break;
 	}
 	errno = saved_errno;
@@ -214,14 +234,17 @@ static bool object_fits(const struct object *obj, size_t size, size_t align)
 	size_t cls = alloc_class(size, align),
 	       pages = size ? (size + KZ_PAGE_SIZE - 1) & ~(KZ_PAGE_SIZE - 1) : KZ_PAGE_SIZE;
 
-	if (kz_canary_room && obj->head->kind != KIND_HUGE) /* the canary knows the very size */
+	/* The canary knows the very size. */
+	if (kz_canary_room && (obj->head->kind == KIND_SLAB || obj->head->kind == KIND_LARGE))
 		return size == obj->usable;
 	switch (obj->head->kind) {
 	case KIND_SLAB:
 		return cls == obj->slab->cls;
 	case KIND_LARGE:
 		return cls == KZ_NR_CLASSES && pages == obj->room;
-	default:
+	default: /* KIND_ZERO last, as in object_free */
+		if (obj->head->kind == KIND_ZERO)
+			return size == 0;
 		return cls == KZ_NR_CLASSES && pages <= obj->room;
 	}
 }

@@ -3,9 +3,10 @@
  * preload layer's malloc and free are these paths themselves rather than a
  * jump to them (kmalloc.c builds the kz_ names from the same code).
  *
- * kmalloc_fast, about 20 instructions: the class of a request up to 1 KiB
- * by table, a pop from the thread's stack, the live byte set, the first
- * word checked (a freed object still reads zero).
+ * kmalloc_fast, about 20 instructions: the class of a request of 1 byte to
+ * 1 KiB by table (0 wraps round to the slow path, at no cost to the rest), a
+ * pop from the thread's stack, the live byte set, the first word checked (a
+ * freed object still reads zero).
  *
  * kfree_fast, about 40 instructions and a clear routine: the page map (two
  * dependent loads; a foreign page reads as an all-zero descriptor), one 16-bit compare for "the
@@ -37,8 +38,10 @@ void kfree_slow(void *ptr);
 
 static inline void *kmalloc_fast(size_t size)
 {
-	if (likely(size <= 1024))
-		return tcache_alloc(kz_malloc_class[(size + 15) >> 4], size);
+	/* 0 wraps round to kmalloc_slow; (size - 1) / 16 + 1 is (size + 15) / 16, from the same
+	 * register, so the test costs what size <= 1024 did. */
+	if (likely(size - 1 < 1024))
+		return tcache_alloc(kz_malloc_class[((size - 1) >> 4) + 1], size);
 	return kmalloc_slow(size);
 }
 

@@ -24,6 +24,13 @@ void *os_map_aligned(size_t size, size_t align);
 
 void os_unmap(void *addr, size_t size);
 
+/*
+ * Address space of @size bytes aligned to @align that faults on any access (PROT_NONE), with
+ * nothing committed; NULL with errno ENOMEM. Given back with os_unreserve, never os_unmap.
+ */
+void *os_reserve_aligned(size_t size, size_t align);
+void os_unreserve(void *addr, size_t size);
+
 /* Grow or shrink a mapping where it is; false if the address space after it is taken. */
 bool os_remap_inplace(void *addr, size_t old_size, size_t new_size);
 

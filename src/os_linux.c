@@ -8,11 +8,12 @@
  *
  * Fault injection (KZ_FAULT_INJECTION builds only, for tests; os.h): every
  * call that maps, remaps, protects or advises asks fault_fail() first, and
- * every byte mapped is charged against a simulated overcommit limit (munmap
- * and shrinking uncharge; madvise and mprotect do not: a no-access page is
- * still mapped). That is the
- * layer's only state: atomics, so any thread may call in at any time and no
- * lock is taken; the calls a plan matches are numbered in one sequence.
+ * every byte mapped read-write is charged against a simulated overcommit
+ * limit (munmap and shrinking uncharge; madvise and mprotect do not, a
+ * no-access page being still mapped, and a no-access reservation is not
+ * charged, as in the kernel). That is the layer's only state: atomics, so
+ * any thread may call in at any time and no lock is taken; the calls a plan
+ * matches are numbered in one sequence.
  */
 #include "os.h"
 
@@ -202,6 +203,37 @@ void *os_map_aligned(size_t size, size_t align)
 		munmap(start + size, (size_t) (raw + span - (start + size)));
 	commit_uncharge(span - size);
 	return start;
+}
+
+/*
+ * No-access address space: PROT_NONE and MAP_NORESERVE, which the kernel does not charge against
+ * its commit limit, so neither does the simulated one; unmapped with os_unreserve.
+ */
+void *os_reserve_aligned(size_t size, size_t align)
+{
+	size_t span = size + align;
+	char *raw, *start;
+
+	if (span < size || fault_fail(OS_MMAP, CALLER)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	raw = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (raw == MAP_FAILED) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	start = (char *) ALIGN_DOWN((uintptr_t) raw + align - 1, align);
+	if (start > raw)
+		munmap(raw, (size_t) (start - raw));
+	if (start + size < raw + span)
+		munmap(start + size, (size_t) (raw + span - (start + size)));
+	return start;
+}
+
+void os_unreserve(void *addr, size_t size)
+{
+	munmap(addr, size);
 }
 
 void os_unmap(void *addr, size_t size)

@@ -60,6 +60,8 @@ enum page_kind {
 	KIND_LARGE, /* one large object */
 	KIND_HUGE,  /* the head of a huge mapping's descriptor (not a pool page) */
 	KIND_META,  /* kzmalloc's own: a thread cache */
+	KIND_ZERO,  /* a no-access region of zero-size pointers (not a pool page); owner: its record
+		     */
 };
 
 /* What a free page holds. Allocated pages are PAGE_CLEAN. */

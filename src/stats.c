@@ -1,7 +1,9 @@
 /*
  * stats.c - the statistics report, in the formats people already read:
  * a /proc/slabinfo table (one row per kmalloc cache in use), a
- * /proc/buddyinfo line of free blocks per order, then the pool's pages.
+ * /proc/buddyinfo line of free blocks per order, then the pool's pages, and
+ * with KZMALLOC_CHECK=zero-size the no-access regions (address space only,
+ * never counted as heap) and the zero-size pointers live in them.
  *
  * Formatted into a stack buffer with snprintf (no allocation) and written
  * with write(2). No locks of its own: each number comes from its owner.
@@ -13,7 +15,9 @@
 #include "fatal.h"
 #include "kzmalloc.h"
 #include "meta.h"
+#include "options.h"
 #include "slab.h"
+#include "zero_size.h"
 
 struct report {
 	char buf[8192];
@@ -78,5 +82,12 @@ void kz_stats_print(int fd)
 		st.pages_mapped - st.pages_in_use, st.pages_resident, st.pages_dirty,
 		st.pages_zeroed, st.pages_purged, st.chunks_unmapped, st.huge_mappings,
 		st.huge_bytes >> 10, meta_mapped() >> 10);
+	if (kz_opt.check & KZ_CHECK_ZERO_SIZE) {
+		size_t regions, live;
+
+		zero_size_stats(&regions, &live);
+		report_add(&r, "kzmalloc zero-size: regions %zu (%zu KiB no access), live %zu\n",
+			   regions, regions * (KZ_CHUNK_SIZE >> 10), live);
+	}
 	kz_write_all(fd, r.buf, r.len);
 }

@@ -3,7 +3,8 @@
 #
 #   test_faults         OS calls failing on purpose (a KZ_FAULT_INJECTION build
 #                       only): sweeps, random faults, an overcommit limit;
-#                       test_faults.guard: the same with KZMALLOC_CHECK=guard
+#                       test_faults.guard: the same with KZMALLOC_CHECK=guard,
+#                       test_faults.zero-size with KZMALLOC_CHECK=zero-size
 #   test_faults_new     C++ operator new under the same faults
 #   test_faults_rlimit  a real `ulimit -v` (RLIMIT_AS) in a child
 #   test_stress16       16 threads, every operation at random, 3 s
@@ -21,6 +22,12 @@ if(KZ_FAULT_INJECTION)
   add_test(NAME test_faults.threads COMMAND test_faults random_faults_threads)
   set_tests_properties(test_faults.threads PROPERTIES LABELS "faults"
     ENVIRONMENT "KZMALLOC_PURGE_THREAD=0;KZMALLOC_PURGE_DELAY=600000")
+
+  # All of it again with malloc(0) in no-access regions: the sweeps reach their
+  # mmap and a realloc from a zero-size pointer; zero_size_region_refused runs.
+  add_test(NAME test_faults.zero-size COMMAND test_faults)
+  set_tests_properties(test_faults.zero-size PROPERTIES LABELS "unit;faults" ENVIRONMENT
+    "KZMALLOC_PURGE_THREAD=0;KZMALLOC_PURGE_DELAY=600000;KZMALLOC_CHECK=zero-size")
 
   add_executable(test_faults_new test_faults_new.cc)
   target_link_libraries(test_faults_new PRIVATE kzmalloc_internal)

@@ -16,7 +16,11 @@
  *     will not lift its guard is freed for the program (a second free is a
  *     double free) and goes back to the pool at the next trim;
  *   - an overcommit limit (vm.overcommit_memory=2): the bytes mapped never
- *     pass it, allocations fail at it, and work again when memory is freed.
+ *     pass it, allocations fail at it, and work again when memory is freed;
+ *   - with KZMALLOC_CHECK=zero-size (ctest runs the whole program again so),
+ *     the no-access region for malloc(0) refused: NULL with ENOMEM, then
+ *     a region once the faults stop. The sweeps then cover malloc(0) and a
+ *     realloc from it, too.
  *
  * After each case every object is freed and the heap trimmed; then the
  * pool must be as it was (no page in use but the thread cache's, no slab,
@@ -44,6 +48,8 @@
 #include "meta.h"
 #include "options.h"
 #include "os.h"
+#include "pagemap.h"
+#include "zero_size.h"
 
 #define KIB ((size_t) 1 << 10)
 #define MIB ((size_t) 1 << 20)
@@ -468,6 +474,55 @@ static void overcommit_limit(void **state)
 	assert_recovered();
 }
 
+/*
+ * malloc(0) with every mmap failing, until the regions there are run out: then NULL with ENOMEM
+ * (a reservation is all a new region needs from the OS, and the metadata arena may need a map
+ * too); with the faults off the next malloc(0) gets a new region, and the heap works as before.
+ */
+static void zero_size_region_refused(void **state)
+{
+	struct os_fault_plan plan = {.calls = 1u << OS_MMAP, .nth = 1};
+	size_t cap = 2 * (KZ_CHUNK_SIZE / ZERO_SIZE_SLOT), n = 0, regions, regions_after, live;
+	void **held;
+	void *p;
+
+	(void) state;
+	if (!(kz_opt.check & KZ_CHECK_ZERO_SIZE))
+		skip();
+	held = kz_malloc(cap * sizeof(*held));
+	assert_non_null(held);
+	zero_size_stats(&regions, &live);
+	os_fault_set(&plan);
+	for (;;) {
+		errno = 0;
+		p = kz_malloc(fx_opaque(0));
+		if (!p)
+			break;
+		assert_true(n < cap);
+		held[n++] = p;
+	}
+	zero_size_stats(&regions_after, &live);
+	assert_int_equal(regions_after, regions);
+	assert_int_equal(errno, ENOMEM);
+	errno = 0;
+	assert_null(kz_calloc(fx_opaque(0), 8)); /* the same way in */
+	assert_int_equal(errno, ENOMEM);
+	report("zero-size");
+	assert_true(sites_hit(OS_MMAP) >= 1);
+	os_fault_set(NULL);
+	p = kz_malloc(fx_opaque(0));
+	assert_non_null(p);
+	assert_true(compound_head(pagemap_page(p))->kind == KIND_ZERO);
+	zero_size_stats(&regions_after, &live);
+	assert_int_equal(regions_after, regions + 1);
+	kz_free(p);
+	while (n)
+		kz_free(held[--n]);
+	kz_free(held);
+	assert_nothing_lost();
+	assert_recovered();
+}
+
 static int group_teardown(void **state)
 {
 	(void) state;
@@ -485,7 +540,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(sweep_madvise),    cmocka_unit_test(sweep_mprotect),
 		cmocka_unit_test(guard_stuck),	    cmocka_unit_test(metadata_runs_out),
 		cmocka_unit_test(random_faults),    cmocka_unit_test(random_faults_threads),
-		cmocka_unit_test(overcommit_limit),
+		cmocka_unit_test(overcommit_limit), cmocka_unit_test(zero_size_region_refused),
 	};
 
 	if (argc > 1)

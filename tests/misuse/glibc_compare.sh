@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # glibc_compare.sh BUILD_DIR - run every heap-misuse program (build/bin/malloc_*,
-# cxx_*) on kzmalloc (preloaded) and on glibc's malloc, and print a markdown
-# table of what each said: the README's detection table.
+# cxx_*, zero_*) on kzmalloc (preloaded) and on glibc's malloc, and print a
+# markdown table of what each said: the README's detection table. zero_* run
+# with KZMALLOC_CHECK=zero-size.
 set -euo pipefail
 build=${1:-build}
 lib=$build/lib/libkzmalloc.so
@@ -27,7 +28,7 @@ outcome() { # command... -> "message (signal)" or what happened instead
 
 echo '| misuse | kzmalloc | glibc 2.36 |'
 echo '|---|---|---|'
-for prog in "$build"/bin/malloc_* "$build"/bin/cxx_*; do
+for prog in "$build"/bin/malloc_* "$build"/bin/cxx_* "$build"/bin/zero_*; do
 	name=$(basename "$prog")
 	head=$(sed -n '1s|^/\* \(.*\)|\1|p' "tests/misuse/$name".c* | sed 's| \*/$||')
 	# "With KZMALLOC_CHECK=...:" on the first line: run with it (as ctest does).

@@ -1,0 +1,10 @@
+/* With KZMALLOC_CHECK=zero-size: free a pointer 8 bytes past what malloc(0) returned. */
+#include "misuse.h"
+
+int main(void)
+{
+	char *p = malloc(0);
+
+	free(misuse_announce(p + 8));
+	return misuse_survived();
+}

@@ -1,0 +1,11 @@
+/* With KZMALLOC_CHECK=zero-size: realloc a malloc(0) pointer after freeing it. */
+#include "misuse.h"
+
+int main(void)
+{
+	void *p = malloc(0);
+
+	free(p);
+	sink = realloc(misuse_announce(p), 100);
+	return misuse_survived();
+}
