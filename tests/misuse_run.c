@@ -7,8 +7,10 @@
  *   misuse_run FUNCTION WHAT PROGRAM [ARGS...]
  *
  * With --segv instead of FUNCTION WHAT, the program must be killed by
- * SIGSEGV, with nothing on stderr, after it said on stdout "overflow
- * <address>" (a write past a block with KZMALLOC_CHECK=guard).
+ * SIGSEGV, at once and in silence (the MMU's fault, not a check's line:
+ * nothing on stderr), after it announced on stdout the address it touches
+ * (KZMALLOC_CHECK=guard: a write past a block; zero-size: a touch of what
+ * malloc(0) returned).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -68,12 +70,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (sig == SIGSEGV) {
-		if (strncmp(out, "overflow ", 9) || err[0]) {
-			printf("FAIL: expected \"overflow <address>\" on stdout, nothing on "
-			       "stderr\n");
+		if (!out[0] || strstr(out, "(nil)") || err[0]) {
+			printf("FAIL: expected an address on stdout, nothing on stderr\n");
 			return 1;
 		}
-		printf("ok: SIGSEGV past the last usable byte\n");
+		printf("ok: SIGSEGV at once\n");
 		return 0;
 	}
 	snprintf(want, sizeof(want), "kzmalloc: %s(): %s %s\n", argv[1], argv[2], out);

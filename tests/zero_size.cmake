@@ -7,27 +7,12 @@
 #   misuse.zero_*       misuse of them through the libc names, preloaded:
 #                       SIGABRT with the exact line (misuse_run)
 #   segv.zero_*         a read or write through one: SIGSEGV at once, in
-#                       silence (segv_run)
+#                       silence (misuse_run --segv)
 #   test_faults.zero-size  in tests/hardening.cmake (fault-injection builds)
 #   options.stats-zero-size  the report's zero-size line
 set(KZ_ZERO_ENV KZMALLOC_CHECK=zero-size)
 
 kz_unit_test(test_zero_size ENV ${KZ_ZERO_ENV})
-
-add_executable(segv_run segv_run.c)
-
-# zero_<name>.c or .cc in tests/misuse, built as the malloc_ misuse programs are.
-function(kz_zero_program prog)
-  if(prog MATCHES "_cxx_")
-    add_executable(${prog} misuse/${prog}.cc)
-  else()
-    add_executable(${prog} misuse/${prog}.c)
-  endif()
-  target_include_directories(${prog} PRIVATE ${PROJECT_SOURCE_DIR}/include)
-  # The misuse is the point: no warnings about it (a byte of a 0-byte object is out of bounds).
-  target_compile_options(${prog} PRIVATE -fno-builtin -Wno-use-after-free -Wno-free-nonheap-object
-    -Wno-array-bounds -Wno-stringop-overflow)
-endfunction()
 
 foreach(spec
     "zero_double_free|free|double free"
@@ -42,21 +27,19 @@ foreach(spec
   list(GET spec 0 prog)
   list(GET spec 1 func)
   list(GET spec 2 what)
-  kz_zero_program(${prog})
+  kz_misuse_program(${prog})
   add_test(NAME misuse.${prog} COMMAND misuse_run ${func} ${what} $<TARGET_FILE:${prog}>)
-  set_tests_properties(misuse.${prog} PROPERTIES LABELS misuse
-    ENVIRONMENT "LD_PRELOAD=$<TARGET_FILE:kzmalloc>;${KZ_ZERO_ENV}")
+  set_tests_properties(misuse.${prog} PROPERTIES LABELS misuse ENVIRONMENT "${KZ_MISUSE_ENV}")
 endforeach()
 
 foreach(prog zero_read zero_write zero_memalign_write zero_cxx_new_read zero_cxx_new_array_write)
-  kz_zero_program(${prog})
-  add_test(NAME segv.${prog} COMMAND segv_run $<TARGET_FILE:${prog}>)
-  set_tests_properties(segv.${prog} PROPERTIES LABELS misuse
-    ENVIRONMENT "LD_PRELOAD=$<TARGET_FILE:kzmalloc>;${KZ_ZERO_ENV}")
+  kz_misuse_program(${prog})
+  add_test(NAME segv.${prog} COMMAND misuse_run --segv $<TARGET_FILE:${prog}>)
+  set_tests_properties(segv.${prog} PROPERTIES LABELS misuse ENVIRONMENT "${KZ_MISUSE_ENV}")
 endforeach()
 # The same read without the flag: malloc(0) is a readable 32-byte object, so the
 # program lives (exit 3, "misuse went undetected") and the runner fails.
-add_test(NAME segv.zero_read.flag-off COMMAND segv_run $<TARGET_FILE:zero_read>)
+add_test(NAME segv.zero_read.flag-off COMMAND misuse_run --segv $<TARGET_FILE:zero_read>)
 set_tests_properties(segv.zero_read.flag-off PROPERTIES LABELS misuse WILL_FAIL TRUE
   ENVIRONMENT "LD_PRELOAD=$<TARGET_FILE:kzmalloc>")
 

@@ -1,5 +1,4 @@
-/*
- * With KZMALLOC_CHECK=guard: write the last usable byte of a large or huge
+/* With KZMALLOC_CHECK=guard: write the last usable byte of a large or huge
  * block (which must work), then the byte after it, which must fault
  * (SIGSEGV). The argument picks how the block came to be.
  */
