@@ -75,7 +75,7 @@ static struct buddy_pool {
 	size_t nr_huge;
 	size_t huge_bytes;
 	size_t pages_in_use;
-	size_t pages_by_kind[KIND_META + 1];
+	size_t pages_by_kind[KIND_NR];
 	size_t pages_resident;
 	size_t pages_dirty;
 	size_t pages_purged;

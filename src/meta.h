@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-/* @size bytes aligned to @align (a power of two up to 2 MiB); NULL + ENOMEM. */
+/* @size bytes (under 2 MiB) aligned to @align (a power of two up to 64 KiB); NULL + ENOMEM. */
 void *meta_alloc(size_t size, size_t align);
 
 /* Bytes of metadata mapped so far. */

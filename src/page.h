@@ -59,9 +59,9 @@ enum page_kind {
 	KIND_SLAB,  /* a slab; owner is its struct slab */
 	KIND_LARGE, /* one large object */
 	KIND_HUGE,  /* the head of a huge mapping's descriptor (not a pool page) */
-	KIND_META,  /* kzmalloc's own: a thread cache */
 	KIND_ZERO,  /* a no-access region of zero-size pointers (not a pool page); owner: its record
 		     */
+	KIND_NR,
 };
 
 /* What a free page holds. Allocated pages are PAGE_CLEAN. */

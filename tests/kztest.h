@@ -6,6 +6,7 @@
 #define KZTEST_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -72,6 +73,37 @@ static inline uint64_t kzt_seed(uint64_t fallback)
 		return fallback;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return ((uint64_t) ts.tv_nsec * 2654435761u) ^ (uint64_t) getpid() ^ 1;
+}
+
+/*
+ * Whether the mapping holding @addr has a no-access mapping right below and right above it (the
+ * metadata arena's guard pages), from /proc/self/maps.
+ */
+static inline bool kzt_between_guards(const void *addr)
+{
+	unsigned long lo, hi, prev_hi = 0, a = (unsigned long) addr;
+	char perms[5], prev_perms[5] = "", line[512];
+	bool below = false, found = false, above = false;
+	FILE *maps = fopen("/proc/self/maps", "r");
+
+	if (!maps)
+		return false;
+	while (fgets(line, sizeof(line), maps)) {
+		if (sscanf(line, "%lx-%lx %4s", &lo, &hi, perms) != 3)
+			continue;
+		if (found) {
+			above = lo == prev_hi && !strcmp(perms, "---p");
+			break;
+		}
+		if (a >= lo && a < hi) {
+			below = lo == prev_hi && !strcmp(prev_perms, "---p");
+			found = true;
+		}
+		prev_hi = hi;
+		memcpy(prev_perms, perms, sizeof(perms));
+	}
+	fclose(maps);
+	return below && above;
 }
 
 /* Resident set size in bytes, from /proc/self/statm. */

@@ -251,11 +251,12 @@ static void *churner_run(void *arg)
 	c->ok = true;
 	for (; n < CHURN_OBJECTS; n++) {
 		/*
-		 * Its cache, there after the first allocation, is metadata: out of the heap. (Under
-		 * memcheck no thread has one.)
+		 * Its cache, there after the first allocation, is metadata: out of the heap,
+		 * between guard pages. (Under memcheck no thread has one.)
 		 */
 		if (n == 1 && !RUNNING_ON_VALGRIND &&
-		    (tcache_self == &tcache_none || kmalloc_owns((uintptr_t) tcache_self)))
+		    (tcache_self == &tcache_none || kmalloc_owns((uintptr_t) tcache_self) ||
+		     (c->index == 0 && !kzt_between_guards(tcache_self))))
 			c->ok = false;
 		uint64_t id = ((uint64_t) c->index << 16) | n;
 
