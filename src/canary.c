@@ -15,13 +15,19 @@ static uint64_t canary_secret;
 
 void canary_init(void)
 {
-	const uint64_t *random = (const uint64_t *) getauxval(AT_RANDOM);
+	const void *random = (const void *) getauxval(AT_RANDOM);
+	uint64_t bytes[2];
 
 	/* memcheck's own redzones serve there, and its blocks are whole objects. */
 	if (!(kz_opt.check & KZ_CHECK_CANARY) || vg_memcheck)
 		return;
-	/* AT_RANDOM: 16 bytes from the kernel, there from exec on; fall back to an address. */
-	canary_secret = random ? random[0] ^ random[1] : (uintptr_t) &canary_secret;
+	/* AT_RANDOM: 16 bytes from the kernel (not aligned), there from exec on; or an address. */
+	if (random) {
+		memcpy(bytes, random, sizeof(bytes));
+		canary_secret = bytes[0] ^ bytes[1];
+	} else {
+		canary_secret = (uintptr_t) &canary_secret;
+	}
 	kz_canary_room = KZ_CANARY_MIN;
 }
 
