@@ -177,10 +177,22 @@ static inline void commit_uncharge(size_t bytes)
 
 #define CALLER __builtin_return_address(0)
 
+/* Keep @size bytes of the mapping @raw (@span bytes) at its first @align boundary. */
+static char *map_trim(char *raw, size_t span, size_t size, size_t align)
+{
+	char *start = (char *) ALIGN_DOWN((uintptr_t) raw + align - 1, align);
+
+	if (start > raw)
+		munmap(raw, (size_t) (start - raw));
+	if (start + size < raw + span)
+		munmap(start + size, (size_t) (raw + span - (start + size)));
+	return start;
+}
+
 void *os_map_aligned(size_t size, size_t align)
 {
 	size_t span = size + align;
-	char *raw, *start;
+	char *raw;
 
 	if (span < size) {
 		errno = ENOMEM;
@@ -196,13 +208,8 @@ void *os_map_aligned(size_t size, size_t align)
 		errno = ENOMEM;
 		return NULL;
 	}
-	start = (char *) ALIGN_DOWN((uintptr_t) raw + align - 1, align);
-	if (start > raw)
-		munmap(raw, (size_t) (start - raw));
-	if (start + size < raw + span)
-		munmap(start + size, (size_t) (raw + span - (start + size)));
 	commit_uncharge(span - size);
-	return start;
+	return map_trim(raw, span, size, align);
 }
 
 /*
@@ -212,7 +219,7 @@ void *os_map_aligned(size_t size, size_t align)
 void *os_reserve_aligned(size_t size, size_t align)
 {
 	size_t span = size + align;
-	char *raw, *start;
+	char *raw;
 
 	if (span < size || fault_fail(OS_MMAP, CALLER)) {
 		errno = ENOMEM;
@@ -223,12 +230,7 @@ void *os_reserve_aligned(size_t size, size_t align)
 		errno = ENOMEM;
 		return NULL;
 	}
-	start = (char *) ALIGN_DOWN((uintptr_t) raw + align - 1, align);
-	if (start > raw)
-		munmap(raw, (size_t) (start - raw));
-	if (start + size < raw + span)
-		munmap(start + size, (size_t) (raw + span - (start + size)));
-	return start;
+	return map_trim(raw, span, size, align);
 }
 
 void os_unreserve(void *addr, size_t size)
