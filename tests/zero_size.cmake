@@ -5,7 +5,8 @@
 #   test_zero_size      the kz_ API on zero-size pointers (label unit; also
 #                       under memcheck, which the flag does not change)
 #   misuse.zero_*       misuse of them through the libc names, preloaded:
-#                       SIGABRT with the exact line (misuse_run)
+#                       SIGABRT with the exact line (in tests/CMakeLists.txt's
+#                       misuse list: each program's first line sets the flag)
 #   segv.zero_*         a read or write through one: SIGSEGV at once, in
 #                       silence (misuse_run --segv)
 #   test_faults.zero-size  in tests/hardening.cmake (fault-injection builds)
@@ -13,24 +14,6 @@
 set(KZ_ZERO_ENV KZMALLOC_CHECK=zero-size)
 
 kz_unit_test(test_zero_size ENV ${KZ_ZERO_ENV})
-
-foreach(spec
-    "zero_double_free|free|double free"
-    "zero_double_free_later|free|double free"
-    "zero_free_interior|free|unaligned pointer"
-    "zero_free_never_returned|free|double free"
-    "zero_realloc_freed|realloc|pointer to freed memory"
-    "zero_usable_size_freed|malloc_usable_size|pointer to freed memory"
-    "zero_free_sized_wrong|free_sized|wrong size for"
-    "zero_cxx_sized_delete_wrong|operator delete|wrong size for")
-  string(REPLACE "|" ";" spec "${spec}")
-  list(GET spec 0 prog)
-  list(GET spec 1 func)
-  list(GET spec 2 what)
-  kz_misuse_program(${prog})
-  add_test(NAME misuse.${prog} COMMAND misuse_run ${func} ${what} $<TARGET_FILE:${prog}>)
-  set_tests_properties(misuse.${prog} PROPERTIES LABELS misuse ENVIRONMENT "${KZ_MISUSE_ENV}")
-endforeach()
 
 foreach(prog zero_read zero_write zero_memalign_write zero_cxx_new_read zero_cxx_new_array_write)
   kz_misuse_program(${prog})
