@@ -460,7 +460,6 @@ enum buddy_err buddy_free(struct kz_page *page, size_t nr_pages, enum page_kind 
 		   (struct block_count){(uint32_t) nr_pages, zeroed ? 0 : (uint32_t) nr_pages},
 		   os_now_ms());
 	pthread_mutex_unlock(&pool.lock);
-	purge_after_free();
 	return BUDDY_OK;
 }
 

@@ -44,7 +44,8 @@ bool buddy_huge_resize(struct kz_chunk *chunk, size_t size);
 /*
  * Give back the block headed by @page, if it is an allocated @kind block of
  * @nr_pages. @zeroed: the caller cleared it, so it needs no memset when it
- * is handed out again.
+ * is handed out again. The pages are then the purge's to give back later;
+ * the pool does not tell it (purge.h: the caller's free path does).
  */
 enum buddy_err buddy_free(struct kz_page *page, size_t nr_pages, enum page_kind kind, bool zeroed);
 

@@ -10,7 +10,8 @@
 #include "options.h"
 #include "vg.h"
 
-size_t kz_canary_room;
+/* Until start-up decides, as if the canary were on: a class chosen early has room for it. */
+size_t kz_canary_room = KZ_CANARY_MIN;
 static uint64_t canary_secret;
 
 void canary_init(void)
@@ -19,8 +20,10 @@ void canary_init(void)
 	uint64_t bytes[2];
 
 	/* memcheck's own redzones serve there, and its blocks are whole objects. */
-	if (!(kz_opt.check & KZ_CHECK_CANARY) || vg_memcheck)
+	if (!(kz_opt.check & KZ_CHECK_CANARY) || vg_memcheck) {
+		kz_canary_room = 0;
 		return;
+	}
 	/* AT_RANDOM: 16 bytes from the kernel (not aligned), there from exec on; or an address. */
 	if (random) {
 		memcpy(bytes, random, sizeof(bytes));

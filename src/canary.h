@@ -27,7 +27,8 @@
 
 /*
  * The bytes a request needs beyond its size: KZ_CANARY_MIN with the canary, 0 without (set by
- * canary_init, read-only afterwards).
+ * canary_init, read-only afterwards; KZ_CANARY_MIN before it, so that a request above 1 KiB made
+ * before start-up never gets a class the canary's room would not fit).
  */
 extern KZ_HIDDEN size_t kz_canary_room;
 

@@ -214,9 +214,10 @@ void *huge_alloc(size_t size, size_t align)
 	return chunk ? huge_hand_out(chunk) : NULL;
 }
 
-void huge_free(struct kz_chunk *chunk)
+size_t huge_free(struct kz_chunk *chunk)
 {
 	bool zero = kz_opt.init == KZ_INIT_FREE;
+	size_t nr_pages = chunk->size >> KZ_PAGE_SHIFT; /* once cached, it may be gone at once */
 
 	if (zero)
 		memset((void *) chunk->base, 0, huge_usable(chunk));
@@ -224,7 +225,7 @@ void huge_free(struct kz_chunk *chunk)
 	vg_show_ptr(&chunk->base, (void *) chunk->base);
 	if (kz_opt.purge_delay_ms == 0 || chunk->size > HUGE_CACHE_MAX_BYTES) {
 		huge_unmap(chunk);
-		return;
+		return 0;
 	}
 	pthread_mutex_lock(&huge.lock);
 	chunk->pages[0].flags = PG_HEAD | PG_FREE;
@@ -237,7 +238,7 @@ void huge_free(struct kz_chunk *chunk)
 	while (huge.nr_cached > HUGE_CACHE_MAX || huge.bytes_cached > HUGE_CACHE_MAX_BYTES)
 		cache_evict_oldest();
 	pthread_mutex_unlock(&huge.lock);
-	purge_after_free();
+	return nr_pages;
 }
 
 void *huge_resize(struct kz_chunk *chunk, size_t size)

@@ -13,7 +13,10 @@
  * thread's bin, one live byte written; kfree adds the page-map walk and
  * the class's clear routine. Everything else starts here.
  *
- * Owns no state and no locks. free preserves errno.
+ * Owns no state and no locks. free preserves errno. The free slow path
+ * (object_free) is where purge is told what a free left for it, once,
+ * after the backend is done and with no lock held (purge.h); the
+ * allocation slow paths start the purger thread when a free asked for it.
  */
 #include "kmalloc.h"
 
@@ -29,6 +32,7 @@
 #include "kzmalloc.h"
 #include "large.h"
 #include "options.h"
+#include "purge.h"
 #include "zero_size.h"
 
 /* The alignment every allocation gets. */
@@ -77,6 +81,7 @@ static void *alloc_slow(size_t size, size_t align)
 	void *p;
 
 	kz_init();
+	purge_start_wanted();
 	/* One test for two rare cases: 0, and above PTRDIFF_MAX (negative as a ptrdiff_t). */
 	if (unlikely((ptrdiff_t) size <= 0)) {
 		if (size) {
@@ -178,9 +183,11 @@ static void object_lookup(void *ptr, const char *func, bool freeing, struct obje
 	obj->usable = kz_canary_room ? canary_check(ptr, obj->room, func) : obj->room;
 }
 
+/* Free a looked-up object, then tell purge what that left it, with nothing held. */
 static void object_free(void *ptr, const struct object *obj)
 {
 	int saved_errno = errno;
+	size_t nr_pages = 0;
 
 	switch (obj->head->kind) {
 	case KIND_SLAB: {
@@ -188,19 +195,20 @@ static void object_free(void *ptr, const struct object *obj)
 
 		obj->slab->live[obj->slot] = 0;
 		obj->slab->clear(ptr);
-		tcache_free(cls, ptr, &obj->slab->live[obj->slot]);
+		nr_pages = tcache_free(cls, ptr, &obj->slab->live[obj->slot]);
 		break;
 	}
 	case KIND_LARGE:
-		large_free(obj->head);
+		nr_pages = large_free(obj->head);
 		break;
 	default: /* tested last, so that a slab or a large object pays nothing for it */
 		if (obj->head->kind == KIND_ZERO)
 			zero_size_free(obj->head, ptr);
 		else
-			huge_free(page_chunk(obj->head));
+			nr_pages = huge_free(page_chunk(obj->head));
 		break;
 	}
+	purge_notify(nr_pages);
 	errno = saved_errno;
 }
 

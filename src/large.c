@@ -120,7 +120,7 @@ void *large_alloc(size_t size, size_t align)
 	return addr;
 }
 
-void large_free(struct kz_page *head)
+size_t large_free(struct kz_page *head)
 {
 	bool zero = kz_opt.init == KZ_INIT_FREE;
 	void *addr = page_address(head);
@@ -132,8 +132,8 @@ void large_free(struct kz_page *head)
 	if (head->owner && !os_set_memory_rw(head->owner, KZ_PAGE_SIZE)) {
 		buddy_mark_freeing(head, true);
 		stuck_push(head);
-		purge_after_free(); /* the purger retries it */
-		return;
+		return head->nr_pages; /* the purger retries it */
 	}
 	buddy_free(head, head->nr_pages, KIND_LARGE, zero);
+	return head->nr_pages;
 }

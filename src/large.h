@@ -17,7 +17,8 @@
 void large_init(void);
 /* @size bytes aligned to @align (a power of two up to KZ_CHUNK_SIZE); NULL + ENOMEM. */
 void *large_alloc(size_t size, size_t align);
-void large_free(struct kz_page *head);
+/* Free a run; the pages it left for purge (large_free and huge_free: purge.h, purge_notify). */
+size_t large_free(struct kz_page *head);
 
 /* A run's pages but its guard page (head->owner, page.h). */
 static inline size_t large_usable(const struct kz_page *head)
@@ -28,7 +29,7 @@ static inline size_t large_usable(const struct kz_page *head)
 void huge_init(void);
 /* @size bytes aligned to @align (any power of two); NULL + ENOMEM. */
 void *huge_alloc(size_t size, size_t align);
-void huge_free(struct kz_chunk *chunk);
+size_t huge_free(struct kz_chunk *chunk);
 /* Resize in place or by moving the pages (no copy); the new address, or NULL if neither works. */
 void *huge_resize(struct kz_chunk *chunk, size_t size);
 void huge_fork_prepare(void);

@@ -32,6 +32,7 @@ void *kz_alloc_pages(unsigned order)
 		return NULL;
 	}
 	kz_init();
+	purge_start_wanted();
 	page = buddy_alloc((size_t) 1 << order, 0, KIND_PAGES);
 	return page ? page_address(page) : NULL;
 }
@@ -64,6 +65,7 @@ void kz_free_pages(void *addr, unsigned order)
 	err = buddy_free(page, (size_t) 1 << order, KIND_PAGES, false);
 	if (err != BUDDY_OK)
 		kz_fatal(__func__, what[err], addr);
+	purge_notify((size_t) 1 << order);
 }
 
 void kz_free_page(void *addr)

@@ -1,6 +1,22 @@
 /*
  * purge.c - the purger thread, the decay on the free path, the shrinkers.
  *
+ * The rule (DESIGN.md): purge is told, never called from below, and nothing
+ * allocates or starts a thread while an allocator structure is half
+ * changed. So the pool and the backends only return what they freed;
+ * purge_notify runs at the end of the API's free slow path, when every
+ * flush is done and no lock is held; and it never starts the purger
+ * itself, because pthread_create allocates (glibc callocs the new thread's
+ * TLS vector) and takes glibc's stack-cache lock, which glibc holds while
+ * it frees a dead thread's TLS blocks. A free sets purge_thread_wanted
+ * instead, and the next allocation slow path starts the thread
+ * (purge_start_wanted), before it changes anything. Until then the free
+ * path runs the decay itself, so nothing waits for the thread.
+ *
+ * The thread is not started at start-up: a process that never frees enough
+ * to purge stays single-threaded (unshare(CLONE_NEWUSER), for one, refuses
+ * a process with two threads).
+ *
  * The thread waits on purger.wake until a free finds it idle, then scans
  * every shrinker each half delay until none has anything left, and waits
  * again: no wake-ups while there is nothing to do. It blocks every signal,
@@ -8,7 +24,8 @@
  *
  * No lost wake-up: the thread sets purger_idle before its last look at the
  * shrinkers, and a free reads purger_idle after making memory purgeable;
- * each shrinker's lock orders the two, so one of them sees the other.
+ * each shrinker's lock orders the two, so one of them sees the other. The
+ * free that asks for the thread leaves pending set for it.
  *
  * State: purger_state moves IDLE -> STARTING -> RUNNING or FAILED, once per
  * process (a forked child starts again at IDLE). Lock: purger.lock guards
@@ -43,6 +60,7 @@ static struct {
 
 static _Atomic int purger_state = PURGER_IDLE;
 static atomic_bool purger_idle = true;
+atomic_bool purge_thread_wanted;   /* a free found no thread: the next allocation starts it */
 static _Atomic uint32_t last_pass; /* free-path decay: ms clock of the last pass */
 
 void purge_register(const struct shrinker *shrinker)
@@ -128,14 +146,23 @@ static bool purger_start(void)
 
 static void purger_wake(void)
 {
-	int state = PURGER_IDLE;
-
-	if (atomic_compare_exchange_strong(&purger_state, &state, PURGER_STARTING))
-		atomic_store(&purger_state, purger_start() ? PURGER_RUNNING : PURGER_FAILED);
 	pthread_mutex_lock(&purger.lock);
 	purger.pending = true;
 	pthread_cond_signal(&purger.wake);
 	pthread_mutex_unlock(&purger.lock);
+}
+
+void purge_thread_start(void)
+{
+	int state = PURGER_IDLE;
+
+	/* Cleared first: the allocations inside pthread_create find nothing to start. */
+	atomic_store(&purge_thread_wanted, false);
+	if (!atomic_compare_exchange_strong(&purger_state, &state, PURGER_STARTING))
+		return;
+	atomic_store(&purger_state, purger_start() ? PURGER_RUNNING : PURGER_FAILED);
+	atomic_store(&purger_idle, false);
+	purger_wake(); /* for the free that asked */
 }
 
 /* No thread: every half delay, a free runs the pass the thread would have run. */
@@ -149,17 +176,25 @@ static void purge_on_free(void)
 		purge_pass(false);
 }
 
-void purge_after_free(void)
+void purge_notify(size_t nr_pages)
 {
+	int state;
+
+	if (!nr_pages)
+		return;
 	if (kz_opt.purge_delay_ms == 0) {
 		purge_pass(false);
 		return;
 	}
-	if (kz_opt.purge_thread && atomic_load(&purger_idle) &&
-	    atomic_exchange(&purger_idle, false))
-		purger_wake();
-	if (atomic_load_explicit(&purger_state, memory_order_relaxed) != PURGER_RUNNING)
-		purge_on_free();
+	state = atomic_load_explicit(&purger_state, memory_order_relaxed);
+	if (state == PURGER_RUNNING) {
+		if (atomic_load(&purger_idle) && atomic_exchange(&purger_idle, false))
+			purger_wake();
+		return;
+	}
+	if (state == PURGER_IDLE && kz_opt.purge_thread)
+		atomic_store_explicit(&purge_thread_wanted, true, memory_order_relaxed);
+	purge_on_free();
 }
 
 /* purger.lock is held across fork, so the child's reset is ordered after the thread's last look. */
@@ -173,13 +208,15 @@ void purge_fork_parent(void)
 	pthread_mutex_unlock(&purger.lock);
 }
 
-/* The purger thread did not come along: the next free starts one again. */
+/* The purger thread did not come along: the next free asks for one again. */
 void purge_fork_child(void)
 {
 	pthread_cond_init(&purger.wake, NULL);
 	purger.pending = false;
 	atomic_store(&purger_idle, true);
-	if (atomic_load(&purger_state) == PURGER_RUNNING)
+	atomic_store(&purge_thread_wanted, false);
+	/* Running, or being started by a thread that did not come along either. */
+	if (atomic_load(&purger_state) != PURGER_FAILED)
 		atomic_store(&purger_state, PURGER_IDLE);
 	pthread_mutex_unlock(&purger.lock);
 }

@@ -4,17 +4,25 @@
  * Free memory is purged once it has stayed unused for the purge delay
  * (KZMALLOC_PURGE_DELAY), by a background thread that sleeps while there is
  * nothing to purge, so memory is returned even when the program is idle.
- * Without the thread (KZMALLOC_PURGE_THREAD=0, or if it cannot be started)
- * the free path runs the same decay; a delay of 0 purges at every free.
+ * Without the thread (KZMALLOC_PURGE_THREAD=0, or until it has started, or
+ * if it cannot be started) the free path runs the same decay; a delay of 0
+ * purges at every free.
  *
- * What is purged comes from shrinkers (the kernel's word): the pool, and
- * any layer above that keeps free memory for reuse, registers one.
+ * Purge is told, never called from below: the pool and the backends return
+ * what they made purgeable, and the API's free slow path (and
+ * kz_free_pages) calls purge_notify once, with no lock held and no flush
+ * half done. What is purged comes from shrinkers (the kernel's word): the
+ * pool, and any layer above that keeps free memory for reuse, registers
+ * one at start-up; a scan is the one call that goes up the layers.
  */
 #ifndef KZ_PURGE_H
 #define KZ_PURGE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "util.h"
 
 struct shrinker {
 	/* Give back what stayed free past the delay, or (@all) everything; bytes purged. */
@@ -27,13 +35,38 @@ struct shrinker {
  * pool, registered after it, gives its memory to the pool before the pool's scan. */
 void purge_register(const struct shrinker *shrinker);
 
-/* After a free that left memory for a later purge. */
-void purge_after_free(void);
+/* purge_start_wanted's slow path. */
+void purge_thread_start(void);
+
+/*
+ * A free left @nr_pages pages for a later purge (0: nothing to do). Called
+ * only where a nested malloc or free is safe: no allocator lock held, no
+ * structure half changed. Never starts a thread: if the purger is not
+ * running yet, it asks purge_start_wanted to start it.
+ */
+void purge_notify(size_t nr_pages);
+
+/*
+ * From the allocation slow paths, at their start: start the purger thread
+ * if a free asked for it. pthread_create allocates, and runs here because
+ * an allocation's slow path, before it changes anything, is a point where
+ * the nested allocation is safe, and where glibc holds none of the locks
+ * it takes to create a thread (it frees under its stack-cache lock, it
+ * never allocates under it).
+ */
+extern KZ_HIDDEN atomic_bool purge_thread_wanted;
+
+static inline void purge_start_wanted(void)
+{
+	if (unlikely(atomic_load_explicit(&purge_thread_wanted, memory_order_relaxed)))
+		purge_thread_start();
+}
 
 /* Every shrinker, everything, now (kz_trim); bytes purged. */
 size_t purge_all(void);
 
-/* In a forked child: the purger thread is gone, start afresh. */
+/* fork: purger.lock is held across it; in the child the thread is gone, and the next free
+ * that leaves memory to purge asks for a new one. */
 void purge_fork_prepare(void);
 void purge_fork_parent(void);
 void purge_fork_child(void);

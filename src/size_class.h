@@ -76,6 +76,7 @@ enum { KZ_NR_CLASSES = 0 KZ_SIZE_CLASSES(KZ_CLASS_COUNT_ONE) };
 
 #define KZ_SMALL_MAX	    131072
 #define KZ_SLAB_MAX_OBJECTS 128
+#define KZ_TCACHE_MAX_CAP   128
 
 /* Each row checked: alignment, objects per slab, tail waste, thread-cache bounds. */
 #define KZ_CLASS_CHECK(size, order, cap)                                                           \
@@ -85,7 +86,7 @@ enum { KZ_NR_CLASSES = 0 KZ_SIZE_CLASSES(KZ_CLASS_COUNT_ONE) };
 		      "kmalloc-" #size ": objects per slab");                                      \
 	static_assert((KZ_PAGE_SIZE << (order)) % (size) *8 <= (KZ_PAGE_SIZE << (order)),          \
 		      "kmalloc-" #size ": slab tail waste at most 1/8");                           \
-	static_assert((cap) >= 1 && (cap) <= 128 && (cap) * (size) <= (128 << 10),                 \
+	static_assert((cap) >= 1 && (cap) <= KZ_TCACHE_MAX_CAP && (cap) * (size) <= (128 << 10),   \
 		      "kmalloc-" #size ": thread cache capacity");
 KZ_SIZE_CLASSES(KZ_CLASS_CHECK)
 

@@ -18,8 +18,9 @@
  *
  * Locks: one mutex per cache, taken in class order by fork only. Under it
  * the pool may be called to allocate (cache lock -> pool locks), never to
- * free: slabs left empty are released after the lock is dropped, since a
- * free may run a purge or start the purger thread.
+ * free: slabs left empty are released after the lock is dropped, and the
+ * pages they give the pool are returned to the caller, whose free path
+ * tells purge (purge.h) once it is done.
  */
 #include "slab.h"
 
@@ -155,7 +156,7 @@ size_t slab_refill(unsigned cls, struct tcache_entry *out, size_t want)
 	return got;
 }
 
-static void slab_release(struct kmem_cache *cache, struct kz_list *empty);
+static size_t slab_release(struct kmem_cache *cache, struct kz_list *empty);
 
 /* The slab of a cached object: its live byte lies in the slab's live array. */
 static struct slab *entry_slab(const struct tcache_entry *e)
@@ -165,7 +166,7 @@ static struct slab *entry_slab(const struct tcache_entry *e)
 	return page->owner;
 }
 
-void slab_flush(unsigned cls, const struct tcache_entry *in, size_t n)
+size_t slab_flush(unsigned cls, const struct tcache_entry *in, size_t n)
 {
 	struct kmem_cache *cache = &kmalloc_caches[cls];
 	struct kz_list empty;
@@ -196,21 +197,26 @@ void slab_flush(unsigned cls, const struct tcache_entry *in, size_t n)
 		}
 	}
 	pthread_mutex_unlock(&cache->lock);
-	slab_release(cache, &empty);
+	return slab_release(cache, &empty);
 }
 
-/* Give wholly free slabs back to the pool (zeroed if every object was cleared on free). */
-static void slab_release(struct kmem_cache *cache, struct kz_list *empty)
+/*
+ * Give wholly free slabs back to the pool (zeroed if every object was cleared on free); the pages
+ * given.
+ */
+static size_t slab_release(struct kmem_cache *cache, struct kz_list *empty)
 {
 	struct kz_list *pos;
+	size_t nr_pages = 0;
 
 	if (list_empty(empty))
-		return;
+		return 0;
 	list_for_each(pos, empty)
 	{
 		struct slab *slab = list_entry(pos, struct slab, lru);
 
 		buddy_free(slab->page, cache->pages, KIND_SLAB, kz_opt.init == KZ_INIT_FREE);
+		nr_pages += cache->pages;
 	}
 	pthread_mutex_lock(&cache->lock);
 	while (!list_empty(empty)) {
@@ -220,10 +226,13 @@ static void slab_release(struct kmem_cache *cache, struct kz_list *empty)
 		list_add(first, &cache->spare_slabs);
 	}
 	pthread_mutex_unlock(&cache->lock);
+	return nr_pages;
 }
 
-void slab_shrink(void)
+size_t slab_shrink(void)
 {
+	size_t nr_pages = 0;
+
 	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++) {
 		struct kmem_cache *cache = &kmalloc_caches[cls];
 		struct kz_list empty, *pos, *next;
@@ -243,8 +252,9 @@ void slab_shrink(void)
 			cache->nr_empty--;
 		}
 		pthread_mutex_unlock(&cache->lock);
-		slab_release(cache, &empty);
+		nr_pages += slab_release(cache, &empty);
 	}
+	return nr_pages;
 }
 
 void slab_info(unsigned cls, struct slab_info *info)

@@ -51,11 +51,14 @@ void slab_init(void);
 /* Up to @want objects of class @cls into @out; how many (0: no memory, errno ENOMEM). */
 size_t slab_refill(unsigned cls, struct tcache_entry *out, size_t want);
 
-/* Give @n objects of class @cls back to their slabs; slabs left empty go back to the pool. */
-void slab_flush(unsigned cls, const struct tcache_entry *in, size_t n);
+/*
+ * Give @n objects of class @cls back to their slabs; slabs left empty go back to the pool. The
+ * pages given to the pool, for the caller to tell purge (purge_notify).
+ */
+size_t slab_flush(unsigned cls, const struct tcache_entry *in, size_t n);
 
-/* Give the empty slabs each cache keeps for reuse back to the pool. */
-void slab_shrink(void);
+/* Give the empty slabs each cache keeps for reuse back to the pool; the pages given. */
+size_t slab_shrink(void);
 
 /*
  * The slot @obj would be in, and whether @obj is exactly that slot's start. With recip =

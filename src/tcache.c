@@ -12,6 +12,15 @@
  * Refill takes half a bin's capacity; a full bin flushes its older half,
  * keeping the objects freed last (the warm ones) for reuse.
  *
+ * The rule (DESIGN.md): nothing that may allocate runs while a stack is
+ * half changed. A flush takes its entries off the stack (copies them out
+ * and moves top) before it hands them to the slabs, so an allocation or a
+ * free nested anywhere below (a hook, a signal handler's, a thread start)
+ * sees a consistent stack, and can never pop an entry that is on its way
+ * to a slab. What a flush gives the pool is returned up to the free path,
+ * which tells purge when everything is done; the allocation slow path is
+ * where the purger thread is started (purge.h).
+ *
  * Under memcheck (vg.h) no thread has a cache: every allocation and free
  * comes here, where they are described to memcheck, and a freed object
  * waits in the quarantine, a FIFO of the objects freed last (at most
@@ -37,10 +46,14 @@
 #include "init.h"
 #include "meta.h"
 #include "options.h"
+#include "purge.h"
 #include "vg.h"
 
 #define KZ_CLASS_CAP_ITEM(size, order, cap) (cap),
 static const uint16_t class_cap[KZ_NR_CLASSES] = {KZ_SIZE_CLASSES(KZ_CLASS_CAP_ITEM)};
+
+/* A flush's entries, off the stack: the older half of the largest stack (size_class.h). */
+#define FLUSH_BATCH (KZ_TCACHE_MAX_CAP / 2)
 
 enum tcache_state { TCACHE_NONE, TCACHE_LIVE, TCACHE_DEAD };
 
@@ -119,22 +132,24 @@ static size_t quarantine_take(struct held *out, size_t max, bool all)
 	return n;
 }
 
-static void quarantine_release(const struct held *h, size_t n)
+/* The objects taken off the quarantine back to their slabs; the pages given to the pool. */
+static size_t quarantine_release(const struct held *h, size_t n)
 {
+	size_t nr_pages = 0;
+
 	for (size_t i = 0; i < n; i++)
-		slab_flush(h[i].cls, &h[i].e, 1);
+		nr_pages += slab_flush(h[i].cls, &h[i].e, 1);
+	return nr_pages;
 }
 
 /* A freed object (memcheck already told) waits; the oldest go back to their slabs. */
-static void quarantine_add(size_t cls, struct tcache_entry e)
+static size_t quarantine_add(size_t cls, struct tcache_entry e)
 {
 	struct held old[8];
 	size_t n = 0;
 
-	if (!quarantine.ring) {
-		slab_flush(cls, &e, 1);
-		return;
-	}
+	if (!quarantine.ring)
+		return slab_flush(cls, &e, 1);
 	pthread_mutex_lock(&quarantine.lock);
 	if (quarantine.count == QUARANTINE_MAX)
 		n = quarantine_take(old, 1, true);
@@ -145,20 +160,21 @@ static void quarantine_add(size_t cls, struct tcache_entry e)
 	quarantine.per_class[cls]++;
 	n += quarantine_take(old + n, ARRAY_SIZE(old) - n, false);
 	pthread_mutex_unlock(&quarantine.lock);
-	quarantine_release(old, n);
+	return quarantine_release(old, n);
 }
 
-static void quarantine_drain(void)
+static size_t quarantine_drain(void)
 {
 	struct held batch[64];
-	size_t n;
+	size_t n, nr_pages = 0;
 
 	do {
 		pthread_mutex_lock(&quarantine.lock);
 		n = quarantine_take(batch, ARRAY_SIZE(batch), true);
 		pthread_mutex_unlock(&quarantine.lock);
-		quarantine_release(batch, n);
+		nr_pages += quarantine_release(batch, n);
 	} while (n);
+	return nr_pages;
 }
 
 static struct tcache *tcache_create(void)
@@ -245,9 +261,15 @@ void *tcache_alloc_slow(size_t cls, size_t size)
 	size_t cap;
 
 	kz_init();
-	/* The very first malloc chose its class before start-up turned the canary on. */
-	if (unlikely(kz_class_size[cls] < size + kz_canary_room))
+	purge_start_wanted();
+	/*
+	 * The very first malloc up to 1 KiB chose its class by the table before start-up shifted it
+	 * for the canary (above, the room is counted from the start: canary.h).
+	 */
+	if (unlikely(kz_class_size[cls] < size + kz_canary_room)) {
+		kz_assert(size + kz_canary_room <= KZ_SMALL_MAX);
 		cls = size_to_class(size + kz_canary_room);
+	}
 	if (tc == &tcache_none && tcache_state == TCACHE_NONE && !vg_memcheck)
 		tc = tcache_create();
 	if (!tc || tc == &tcache_none) {
@@ -267,54 +289,80 @@ void *tcache_alloc_slow(size_t cls, size_t size)
 	return tcache_pop_check(cls, e.obj, tcache_none.pop_check, size);
 }
 
-void tcache_free_slow(size_t cls, void *obj, uint8_t *live)
+/*
+ * A full stack: its older half comes off (out into @batch, the rest moved down, @e pushed) before
+ * any of it goes to the slabs.
+ */
+static size_t stack_take_older_half(struct tcache *tc, size_t cls, struct tcache_entry e,
+				    struct tcache_entry *batch)
 {
-	int saved_errno = errno;
-	struct tcache_entry e = {obj, live};
-	struct tcache *tc = tcache_self;
+	size_t n = stack_count(tc, cls), keep = n / 2;
 
-	if (tc != &tcache_none) {
-		size_t n = stack_count(tc, cls), keep = n / 2;
-
-		slab_flush(cls, tc->base[cls], n - keep);
-		memmove(tc->base[cls], tc->base[cls] + (n - keep), keep * sizeof(e));
-		tc->top[cls] = tc->base[cls] + keep;
-		*tc->top[cls]++ = e;
-	} else if (vg_memcheck) {
-		vg_free(obj);
-		quarantine_add(cls, e);
-	} else {
-		slab_flush(cls, &e, 1);
-	}
-	errno = saved_errno; /* free keeps errno */
+	kz_assert(n - keep <= FLUSH_BATCH);
+	memcpy(batch, tc->base[cls], (n - keep) * sizeof(*batch));
+	memmove(tc->base[cls], tc->base[cls] + (n - keep), keep * sizeof(*batch));
+	tc->top[cls] = tc->base[cls] + keep;
+	*tc->top[cls]++ = e;
+	return n - keep;
 }
 
-void tcache_flush_all(void)
+size_t tcache_free_slow(size_t cls, void *obj, uint8_t *live)
 {
+	struct tcache_entry e = {obj, live}, batch[FLUSH_BATCH];
 	struct tcache *tc = tcache_self;
+	int saved_errno = errno;
+	size_t nr_pages;
+
+	if (tc != &tcache_none) {
+		nr_pages = slab_flush(cls, batch, stack_take_older_half(tc, cls, e, batch));
+	} else if (vg_memcheck) {
+		vg_free(obj);
+		nr_pages = quarantine_add(cls, e);
+	} else {
+		nr_pages = slab_flush(cls, &e, 1);
+	}
+	errno = saved_errno; /* free keeps errno */
+	return nr_pages;
+}
+
+size_t tcache_flush_all(void)
+{
+	struct tcache_entry batch[FLUSH_BATCH];
+	struct tcache *tc = tcache_self;
+	size_t nr_pages = 0;
 
 	if (vg_memcheck)
-		quarantine_drain();
+		nr_pages += quarantine_drain();
 	if (tc == &tcache_none)
-		return;
+		return nr_pages;
 	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++) {
-		slab_flush(cls, tc->base[cls], stack_count(tc, cls));
-		tc->top[cls] = tc->base[cls];
+		size_t n;
+
+		/* A batch off the top at a time; a free nested in the flush is flushed too. */
+		while ((n = stack_count(tc, cls)) != 0) {
+			if (n > FLUSH_BATCH)
+				n = FLUSH_BATCH;
+			tc->top[cls] -= n;
+			memcpy(batch, tc->top[cls], n * sizeof(*batch));
+			nr_pages += slab_flush(cls, batch, n);
+		}
 	}
+	return nr_pages;
 }
 
 /* Thread exit: everything back to the slabs, the cache onto the spare list. */
 static void tcache_destroy(void *arg)
 {
 	struct tcache *tc = arg;
+	size_t nr_pages = tcache_flush_all();
 
-	tcache_flush_all();
 	tcache_self = &tcache_none;
 	tcache_state = TCACHE_DEAD;
 	pthread_mutex_lock(&spare.lock);
 	tc->next = spare.list;
 	spare.list = tc;
 	pthread_mutex_unlock(&spare.lock);
+	purge_notify(nr_pages);
 }
 
 size_t tcache_quarantined(unsigned cls)

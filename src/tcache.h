@@ -70,11 +70,17 @@ static inline void *tcache_pop_check(size_t cls, void *obj, uint64_t check, size
 	return obj;
 }
 
-/* Cache a freed (no longer live, already cleared) object when the stack is full. */
-void tcache_free_slow(size_t cls, void *obj, uint8_t *live);
+/*
+ * Cache a freed (no longer live, already cleared) object when the stack is full, flushing the
+ * older half; the pages that flush gave the pool (the caller tells purge: purge.h).
+ */
+size_t tcache_free_slow(size_t cls, void *obj, uint8_t *live);
 
-/* Give every object this thread caches (and, under memcheck, the quarantine) back to the slabs. */
-void tcache_flush_all(void);
+/*
+ * Give every object this thread caches (and, under memcheck, the quarantine) back to the slabs;
+ * the pages given to the pool.
+ */
+size_t tcache_flush_all(void);
 
 /* Objects of class @cls freed but held in the quarantine (memcheck only; else 0). */
 size_t tcache_quarantined(unsigned cls);
@@ -100,18 +106,18 @@ static inline void *tcache_alloc(size_t cls, size_t size)
 	return tcache_pop_check(cls, top->obj, tc->pop_check, size);
 }
 
-static inline void tcache_free(size_t cls, void *obj, uint8_t *live)
+/* The free slow path's push (kfree_fast has its own); the pages a flush gave the pool. */
+static inline size_t tcache_free(size_t cls, void *obj, uint8_t *live)
 {
 	struct tcache *tc = tcache_self;
 	struct tcache_entry *top = tc->top[cls];
 
-	if (unlikely(top == tc->end[cls])) {
-		tcache_free_slow(cls, obj, live);
-		return;
-	}
+	if (unlikely(top == tc->end[cls]))
+		return tcache_free_slow(cls, obj, live);
 	top->obj = obj;
 	top->live = live;
 	tc->top[cls] = top + 1;
+	return 0;
 }
 
 #endif /* KZ_TCACHE_H */

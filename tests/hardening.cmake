@@ -7,7 +7,11 @@
 #                       test_faults.zero-size with KZMALLOC_CHECK=zero-size
 #   test_faults_new     C++ operator new under the same faults
 #   test_faults_rlimit  a real `ulimit -v` (RLIMIT_AS) in a child
-#   test_stress16       16 threads, every operation at random, 3 s
+#   test_stress16       16 threads, every operation at random, 3 s; again with
+#                       guard pages, and with the purger at every free
+#   test_cross_free     rptest's shape: random sizes to 16 KB freed by the next
+#                       thread of a ring, fresh threads each round, the purger
+#                       busy (5 ms delay), in every KZMALLOC_INIT mode
 #   fuzz/               the libFuzzer harness, in the tree scripts/fuzz configures
 if(KZ_FAULT_INJECTION)
   # No purger thread and a long delay: the only purges are the tests' own
@@ -47,6 +51,15 @@ set_tests_properties(test_stress16 PROPERTIES LABELS "unit;stress")
 add_test(NAME test_stress16.guard COMMAND test_stress16 2)
 set_tests_properties(test_stress16.guard PROPERTIES LABELS "unit;stress"
   ENVIRONMENT KZMALLOC_CHECK=guard)
+add_test(NAME test_stress16.purge0 COMMAND test_stress16 2)
+set_tests_properties(test_stress16.purge0 PROPERTIES LABELS "unit;stress"
+  ENVIRONMENT KZMALLOC_PURGE_DELAY=0)
+
+foreach(mode free alloc none)
+  kz_unit_test(test_cross_free.${mode} SOURCE test_cross_free
+    ENV KZMALLOC_INIT=${mode} KZMALLOC_PURGE_DELAY=5)
+  set_tests_properties(test_cross_free.${mode} PROPERTIES LABELS "unit;stress")
+endforeach()
 
 # The fuzzer: a clang tree instrumented for it, with fault injection (scripts/fuzz).
 if(KZ_FAULT_INJECTION AND CMAKE_C_COMPILER_ID MATCHES "Clang" AND CMAKE_C_FLAGS MATCHES "fuzzer-no-link")
