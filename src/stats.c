@@ -106,11 +106,13 @@ void kz_stats_print(int fd)
 		&r,
 		"\nkzmalloc pool: chunks %zu, pages mapped %zu, in use %zu (slab %zu, large %zu), "
 		"free %zu (resident %zu, dirty %zu), zeroed %zu, purged %zu, chunks unmapped "
-		"%zu, huge mappings %zu (%zu KiB), metadata %zu KiB\n",
+		"%zu, huge mappings %zu (%zu KiB), of them cached %zu (%zu KiB), metadata %zu "
+		"KiB\n",
 		st.chunks, st.pages_mapped, st.pages_in_use, st.pages_slab, st.pages_large,
 		st.pages_mapped - st.pages_in_use, st.pages_resident, st.pages_dirty,
 		st.pages_zeroed, st.pages_purged, st.chunks_unmapped, st.huge_mappings,
-		st.huge_bytes >> 10, meta_mapped() >> 10);
+		st.huge_bytes >> 10, st.huge_cached, st.huge_cached_bytes >> 10,
+		meta_mapped() >> 10);
 	if (kz_opt.check & KZ_CHECK_ZERO_SIZE) {
 		size_t regions, live;
 
