@@ -55,6 +55,8 @@ struct kz_pool_stats {
 	size_t chunks;			      /* 4 MiB chunks mapped now */
 	size_t huge_mappings;		      /* direct mappings of objects over 4 MiB */
 	size_t huge_bytes;		      /* their size, in use or cached; guards too */
+	size_t huge_cached;		      /* of the mappings, those freed and kept for reuse */
+	size_t huge_cached_bytes;	      /* their size; guards too */
 	size_t pages_mapped;		      /* pages in the chunks */
 	size_t pages_in_use;		      /* pages handed out */
 	size_t pages_slab;		      /* of those, in slabs */

@@ -2,12 +2,14 @@
  * fatal.c - fatal errors and warnings.
  *
  * Owns: nothing but the message format. A message is assembled in a stack
- * buffer and written with one write(2), so lines from several threads do not
+ * buffer and written with one write(2), repeated only after a signal or a
+ * short write (kz_write_all), so lines from several threads do not
  * interleave. No locks, no allocation, no stdio: the heap may be corrupt or
  * its lock held when we get here.
  */
 #include "fatal.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -43,16 +45,25 @@ static void line_add_hex(struct line *l, uintptr_t v)
 	line_add(l, p);
 }
 
+/*
+ * A signal handler installed without SA_RESTART makes a blocked write return EINTR, or short
+ * once some bytes are in: neither is the end of the message. errno is the caller's again after.
+ */
 void kz_write_all(int fd, const char *buf, size_t len)
 {
+	int saved_errno = errno;
+
 	while (len) {
 		ssize_t n = write(fd, buf, len);
 
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n <= 0)
-			return;
+			break;
 		buf += n;
 		len -= (size_t) n;
 	}
+	errno = saved_errno;
 }
 
 static void line_write(struct line *l)

@@ -14,7 +14,7 @@ void kz_fatal(const char *func, const char *what, const void *addr) __attribute_
 /* "kzmalloc: warning: <a><b><c>"; any part may be NULL. */
 void kz_warn(const char *a, const char *b, const char *c) __attribute__((cold));
 
-/* write(2) until all of @buf is out or the fd fails; no stdio, no allocation. */
+/* write(2) until all of @buf is out or the fd fails (EINTR is no failure); errno kept; no stdio. */
 void kz_write_all(int fd, const char *buf, size_t len);
 
 #endif /* KZ_FATAL_H */

@@ -321,6 +321,20 @@ static bool huge_pending(void)
 	return pending;
 }
 
+/*
+ * Under huge.lock every cached mapping is still registered with the pool (it is cached after it
+ * is registered and uncached before it is unregistered), so the cached ones are always a part of
+ * the pool's huge mappings here.
+ */
+void huge_pool_stats(struct kz_pool_stats *st)
+{
+	pthread_mutex_lock(&huge.lock);
+	buddy_stats(st);
+	st->huge_cached = huge.nr_cached;
+	st->huge_cached_bytes = huge.bytes_cached;
+	pthread_mutex_unlock(&huge.lock);
+}
+
 void huge_fork_prepare(void)
 {
 	pthread_mutex_lock(&huge.lock);

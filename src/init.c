@@ -11,6 +11,7 @@
  * in the parent and in the child alike:
  *   quarantine -> spare thread caches -> kmalloc caches (class order) -> huge_lock
  *   -> pool.purge_lock -> pool.lock -> purger.lock -> zero.lock (a leaf: zero_size.c)
+ *   -> meta_lock (the metadata arena's, a leaf: meta.c)
  * At exit the destructor prints the report if KZMALLOC_STATS asks for it;
  * Debug builds check the pool's invariants one last time.
  */
@@ -27,6 +28,7 @@
 #include "kmalloc.h"
 #include "kzmalloc.h"
 #include "large.h"
+#include "meta.h"
 #include "options.h"
 #include "purge.h"
 #include "slab.h"
@@ -53,11 +55,13 @@ static void fork_prepare(void)
 	buddy_fork_prepare();
 	purge_fork_prepare();
 	zero_size_fork_prepare();
+	meta_fork_prepare();
 }
 
 /* Also the child's: see fork_child. */
 static void release_locks(void)
 {
+	meta_fork_parent();
 	zero_size_fork_parent();
 	buddy_fork_parent();
 	huge_fork_parent();

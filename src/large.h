@@ -34,6 +34,8 @@ size_t huge_free(struct kz_chunk *chunk);
 void *huge_resize(struct kz_chunk *chunk, size_t size);
 void huge_fork_prepare(void);
 void huge_fork_parent(void);
+/* The pool's counters (buddy_stats) with the cached mappings among its huge ones, one snapshot. */
+void huge_pool_stats(struct kz_pool_stats *st);
 
 /* A mapping's length but its guard page. */
 static inline size_t huge_usable(const struct kz_chunk *chunk)

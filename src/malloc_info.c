@@ -34,22 +34,31 @@ static void slab_bytes(size_t *active, size_t *free_in_slabs)
 	}
 }
 
+/*
+ * arena: everything mapped for the heap (chunks, huge mappings). In use: class objects, page runs
+ * and the huge mappings the program holds (hblks, hblkhd); a freed huge mapping kept for reuse is
+ * free memory like a free block of the pool (ordblks, fordblks). keepcost: what malloc_trim gives
+ * back at once, the pool's free resident pages and the cached mappings.
+ */
 struct mallinfo2 kz_mallinfo2(void)
 {
 	struct mallinfo2 mi = {0};
 	struct kz_pool_stats st;
-	size_t active, slab_free;
+	size_t active, slab_free, huge_in_use;
 
 	kz_get_pool_stats(&st);
 	slab_bytes(&active, &slab_free);
+	huge_in_use = st.huge_bytes - st.huge_cached_bytes;
 	for (unsigned order = 0; order <= KZ_MAX_ORDER; order++)
 		mi.ordblks += st.free_blocks[order];
+	mi.ordblks += st.huge_cached;
 	mi.arena = st.pages_mapped * KZ_PAGE_SIZE + st.huge_bytes;
-	mi.hblks = st.huge_mappings;
-	mi.hblkhd = st.huge_bytes;
-	mi.uordblks = active + st.pages_large * KZ_PAGE_SIZE + st.huge_bytes;
+	mi.hblks = st.huge_mappings - st.huge_cached;
+	mi.hblkhd = huge_in_use;
+	mi.uordblks = active + st.pages_large * KZ_PAGE_SIZE + huge_in_use;
 	mi.fordblks = mi.arena - mi.uordblks;
 	mi.fsmblks = slab_free;
+	mi.keepcost = st.pages_resident * KZ_PAGE_SIZE + st.huge_cached_bytes;
 	return mi;
 }
 
@@ -66,6 +75,7 @@ struct mallinfo kz_mallinfo(void)
 	mi.uordblks = CLAMP(mi2.uordblks);
 	mi.fordblks = CLAMP(mi2.fordblks);
 	mi.fsmblks = CLAMP(mi2.fsmblks);
+	mi.keepcost = CLAMP(mi2.keepcost);
 #undef CLAMP
 	return mi;
 }

@@ -7,7 +7,10 @@
  *
  * Invariant: cur <= end, both inside the newest region's usable part;
  * nothing is freed.
- * Lock: meta_lock, a leaf taken under the pool lock (pool.lock -> meta_lock).
+ * Lock: meta_lock, a leaf taken under the pool lock (pool.lock -> meta_lock),
+ * and with no lock held by a new thread's first allocation (its thread
+ * cache) and by the stats report; so fork takes it last and releases it
+ * first (init.c).
  */
 #include "meta.h"
 
@@ -72,4 +75,14 @@ size_t meta_mapped(void)
 	total = meta_total;
 	pthread_mutex_unlock(&meta_lock);
 	return total;
+}
+
+void meta_fork_prepare(void)
+{
+	pthread_mutex_lock(&meta_lock);
+}
+
+void meta_fork_parent(void)
+{
+	pthread_mutex_unlock(&meta_lock);
 }

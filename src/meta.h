@@ -14,4 +14,8 @@ void *meta_alloc(size_t size, size_t align);
 /* Bytes of metadata mapped so far. */
 size_t meta_mapped(void);
 
+/* fork(): hold the arena's lock across it (the lowest layer's: last taken, first released). */
+void meta_fork_prepare(void);
+void meta_fork_parent(void);
+
 #endif /* KZ_META_H */

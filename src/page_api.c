@@ -13,6 +13,7 @@
 #include "fatal.h"
 #include "init.h"
 #include "kzmalloc.h"
+#include "large.h"
 #include "pagemap.h"
 #include "purge.h"
 
@@ -82,5 +83,5 @@ size_t kz_trim(void)
 void kz_get_pool_stats(struct kz_pool_stats *stats)
 {
 	kz_init();
-	buddy_stats(stats);
+	huge_pool_stats(stats);
 }

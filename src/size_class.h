@@ -11,6 +11,8 @@
  * Columns: size in bytes; slab order (a slab is 2^order pages), chosen so
  * that a slab holds enough objects and its tail wastes at most 1/16 of it
  * (1/8 for kmalloc-112k); thread-cache capacity (about 64 KiB of objects).
+ * Enough objects means two at least: under memcheck a slab hands out only
+ * its odd slots (slab.c), half of them, and must still hand out one.
  */
 #ifndef KZ_SIZE_CLASS_H
 #define KZ_SIZE_CLASS_H
@@ -78,12 +80,17 @@ enum { KZ_NR_CLASSES = 0 KZ_SIZE_CLASSES(KZ_CLASS_COUNT_ONE) };
 #define KZ_SLAB_MAX_OBJECTS 128
 #define KZ_TCACHE_MAX_CAP   128
 
+/* Objects in a slab of class @size and @order; those of them handed out under memcheck. */
+#define KZ_SLAB_OBJECTS(size, order) ((KZ_PAGE_SIZE << (order)) / (size))
+#define KZ_MEMCHECK_SLOTS(objects)   ((objects) / 2)
+
 /* Each row checked: alignment, objects per slab, tail waste, thread-cache bounds. */
 #define KZ_CLASS_CHECK(size, order, cap)                                                           \
 	static_assert((size) % 16 == 0, "kmalloc-" #size ": a multiple of 16");                    \
-	static_assert((KZ_PAGE_SIZE << (order)) / (size) >= 1 &&                                   \
-			      (KZ_PAGE_SIZE << (order)) / (size) <= KZ_SLAB_MAX_OBJECTS,           \
-		      "kmalloc-" #size ": objects per slab");                                      \
+	static_assert(KZ_MEMCHECK_SLOTS(KZ_SLAB_OBJECTS(size, order)) >= 1 &&                      \
+			      KZ_SLAB_OBJECTS(size, order) <= KZ_SLAB_MAX_OBJECTS,                 \
+		      "kmalloc-" #size ": objects per slab (at most 128; under memcheck, half of " \
+		      "them, at least one)");                                                      \
 	static_assert((KZ_PAGE_SIZE << (order)) % (size) *8 <= (KZ_PAGE_SIZE << (order)),          \
 		      "kmalloc-" #size ": slab tail waste at most 1/8");                           \
 	static_assert((cap) >= 1 && (cap) <= KZ_TCACHE_MAX_CAP && (cap) * (size) <= (128 << 10),   \

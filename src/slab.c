@@ -13,8 +13,9 @@
  *   - cache->nr_free is the sum of its slabs' nr_free;
  *   - at most one wholly free slab per cache stays (the spare against thrash);
  *   - a slab hands out cache->capacity slots: all of them, or under memcheck
- *     only the odd ones, so that an inaccessible guard slot lies before and
- *     after every object and an overflow into the next slot is reported.
+ *     only the odd ones (KZ_MEMCHECK_SLOTS, at least one), so that an
+ *     inaccessible guard slot lies before and after every object and an
+ *     overflow into the next slot is reported.
  *
  * Locks: one mutex per cache, taken in class order by fork only. Under it
  * the pool may be called to allocate (cache lock -> pool locks), never to
@@ -64,9 +65,10 @@ void slab_init(void)
 		list_init(&cache->partial);
 		list_init(&cache->spare_slabs);
 		cache->pages = (uint16_t) (1u << class_order[cls]);
-		cache->objects =
-			(uint16_t) ((KZ_PAGE_SIZE << class_order[cls]) / kz_class_size[cls]);
-		cache->capacity = vg_memcheck ? cache->objects / 2 : cache->objects;
+		cache->objects = (uint16_t) KZ_SLAB_OBJECTS(kz_class_size[cls], class_order[cls]);
+		cache->capacity =
+			vg_memcheck ? (uint16_t) KZ_MEMCHECK_SLOTS(cache->objects) : cache->objects;
+		kz_assert(cache->capacity >= 1); /* size_class.h checks every row for it */
 		cache->meta_size = (uint16_t) ALIGN_DOWN(
 			offsetof(struct slab, live) + cache->objects + 1 + 15, 16);
 	}

@@ -8,8 +8,14 @@
 #   test_canary         KZMALLOC_CHECK=canary is invisible to a correct program,
 #                       once per KZMALLOC_INIT mode
 #   test_malloc_stress  threads with cross-thread frees, thread churn, fork
+#   test_fork           fork while threads are born (their first allocation needs the arena)
+#   test_fatal          the fatal line and kz_write_all get out whole though a signal
+#                       interrupts the write (EINTR, a short write)
+#   test_malloc_info    malloc_stats from two threads at once: whole, well-formed lines;
+#                       a cached huge block counted free by mallinfo2, the pool stats, the report
 #   test_malloc_trim    RSS falls after an allocate/free cycle and malloc_trim(0)
 #   test_size_class     the class table, size_to_class, the slot-index reciprocal
+#   size_class_row.*    the table's row check refuses a slab of one object (memcheck's half)
 #   test_guard          KZMALLOC_CHECK=guard: overflows past large and huge blocks
 #                       fault (in a child), guard pages reused read as zero
 kz_unit_test(test_malloc_api)
@@ -24,7 +30,25 @@ endforeach()
 kz_unit_test(test_malloc_stress)
 kz_unit_test(test_malloc_trim)
 kz_unit_test(test_size_class)
+# The table's row check on rows not in it (tests/size_class_row.c, only compiled): a slab of one
+# object, none left when memcheck hands out half, is refused; a slab of two is accepted.
+foreach(spec "one-object|5|kmalloc-131072: objects per slab" "two-objects|6|")
+  string(REPLACE "|" ";" spec "${spec}")
+  list(GET spec 0 name)
+  list(GET spec 1 order)
+  list(GET spec 2 regex)
+  add_test(NAME size_class_row.${name} COMMAND ${CMAKE_C_COMPILER} -std=gnu11 -fsyntax-only
+    -I${PROJECT_SOURCE_DIR}/src -I${PROJECT_SOURCE_DIR}/include -DKZ_ROW_SIZE=131072
+    -DKZ_ROW_ORDER=${order} -DKZ_ROW_CAP=1 ${CMAKE_CURRENT_SOURCE_DIR}/size_class_row.c)
+  set_tests_properties(size_class_row.${name} PROPERTIES LABELS unit)
+  if(regex)
+    set_tests_properties(size_class_row.${name} PROPERTIES PASS_REGULAR_EXPRESSION "${regex}")
+  endif()
+endforeach()
 kz_unit_test(test_guard ENV KZMALLOC_CHECK=guard KZMALLOC_PURGE_DELAY=600000)
 # The API's promises hold with guard pages too (not again under memcheck).
 add_test(NAME test_malloc_api.guard COMMAND test_malloc_api)
 set_tests_properties(test_malloc_api.guard PROPERTIES LABELS unit ENVIRONMENT KZMALLOC_CHECK=guard)
+kz_unit_test(test_fork)
+kz_unit_test(test_fatal)
+kz_unit_test(test_malloc_info ENV KZMALLOC_PURGE_DELAY=600000)
