@@ -123,6 +123,7 @@ void *large_alloc(size_t size, size_t align)
 size_t large_free(struct kz_page *head)
 {
 	bool zero = kz_opt.init == KZ_INIT_FREE;
+	size_t nr_pages = head->nr_pages; /* once given back, the run may be another's at once */
 	void *addr = page_address(head);
 
 	if (zero)
@@ -132,8 +133,8 @@ size_t large_free(struct kz_page *head)
 	if (head->owner && !os_set_memory_rw(head->owner, KZ_PAGE_SIZE)) {
 		buddy_mark_freeing(head, true);
 		stuck_push(head);
-		return head->nr_pages; /* the purger retries it */
+		return nr_pages; /* the purger retries it */
 	}
-	buddy_free(head, head->nr_pages, KIND_LARGE, zero);
-	return head->nr_pages;
+	buddy_free(head, nr_pages, KIND_LARGE, zero);
+	return nr_pages;
 }
