@@ -768,14 +768,14 @@ void buddy_verify(void)
 	pthread_mutex_unlock(&pool.purge_lock);
 }
 
-void buddy_fork_prepare(void)
+pthread_mutex_t *buddy_purge_lock(unsigned i)
 {
-	pthread_mutex_lock(&pool.purge_lock);
-	pthread_mutex_lock(&pool.lock);
+	(void) i;
+	return &pool.purge_lock;
 }
 
-void buddy_fork_parent(void)
+pthread_mutex_t *buddy_pool_lock(unsigned i)
 {
-	pthread_mutex_unlock(&pool.lock);
-	pthread_mutex_unlock(&pool.purge_lock);
+	(void) i;
+	return &pool.lock;
 }

@@ -7,6 +7,7 @@
 #ifndef KZ_BUDDY_H
 #define KZ_BUDDY_H
 
+#include <pthread.h>
 #include <stdbool.h>
 
 #include "kzmalloc.h"
@@ -72,8 +73,8 @@ void buddy_stats(struct kz_pool_stats *stats);
 /* Walk every chunk and free list and check each invariant; fatal if one is broken. */
 void buddy_verify(void);
 
-/* fork(): hold every pool lock across it, so the child inherits a consistent pool. */
-void buddy_fork_prepare(void);
-void buddy_fork_parent(void);
+/* The pool's locks, for the lock-order table fork walks (init.c); @i is ignored. */
+pthread_mutex_t *buddy_purge_lock(unsigned i);
+pthread_mutex_t *buddy_pool_lock(unsigned i);
 
 #endif /* KZ_BUDDY_H */

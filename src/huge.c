@@ -335,12 +335,8 @@ void huge_pool_stats(struct kz_pool_stats *st)
 	pthread_mutex_unlock(&huge.lock);
 }
 
-void huge_fork_prepare(void)
+pthread_mutex_t *huge_cache_lock(unsigned i)
 {
-	pthread_mutex_lock(&huge.lock);
-}
-
-void huge_fork_parent(void)
-{
-	pthread_mutex_unlock(&huge.lock);
+	(void) i;
+	return &huge.lock;
 }

@@ -7,11 +7,8 @@
  * thread-cache key), so a nested allocation from them finds a working
  * heap. Other threads that arrive meanwhile wait for kz_ready.
  *
- * fork: every lock is taken in the global order before, and released after,
- * in the parent and in the child alike:
- *   quarantine -> spare thread caches -> kmalloc caches (class order) -> huge_lock
- *   -> pool.purge_lock -> pool.lock -> purger.lock -> zero.lock (a leaf: zero_size.c)
- *   -> meta_lock (the metadata arena's, a leaf: meta.c)
+ * fork walks the lock-order table below: every lock, in that order, before
+ * it, and back the other way after it, in the parent and the child alike.
  * At exit the destructor prints the report if KZMALLOC_STATS asks for it;
  * Debug builds check the pool's invariants one last time.
  */
@@ -47,44 +44,77 @@ static atomic_int kz_started;
  */
 static int stats_fd = -1;
 
+/*
+ * Lock order: a thread that holds a lock takes only locks further down.
+ *
+ *   1. quarantine.lock (tcache.c)   memcheck's delayed frees; objects leave it
+ *                                   for the slabs after it is dropped
+ *   2. spare.lock (tcache.c)        exited threads' caches; a push or a pop
+ *   3. kmem_cache.lock (slab.c)     one per class, never two at once (fork
+ *                                   takes them in class order): partial lists,
+ *                                   free maps, counts; may allocate from the
+ *                                   pool (5, 6) and the arena (9), never free
+ *   4. huge.lock (huge.c)           the cache of freed mappings; registers
+ *                                   and unregisters them with the pool (6)
+ *   5. pool.purge_lock (buddy.c)    one purge pass at a time
+ *   6. pool.lock (buddy.c)          free lists, page descriptors' states,
+ *                                   counters, chunks, the page map's writes
+ *   7. purger.lock (purge.c)        the purger thread's pending flag
+ *   8. zero.lock (zero_size.c)      the zero-size regions' bitmaps
+ *   9. meta_lock (meta.c)           the metadata arena: under 3 and 6, or alone
+ *
+ * Nothing that may allocate, start a thread or call the program runs with
+ * any of them held; page contents are cleared and purged with pool.lock
+ * dropped (a purge pass holds only purge_lock).
+ */
+static const struct {
+	pthread_mutex_t *(*lock)(unsigned i);
+	unsigned count;
+} lock_order[] = {
+	/* clang-format off */
+	{tcache_quarantine_lock, 1},
+	{tcache_spare_lock, 1},
+	{slab_cache_lock, KZ_NR_CLASSES},
+	{huge_cache_lock, 1},
+	{buddy_purge_lock, 1},
+	{buddy_pool_lock, 1},
+	{purge_purger_lock, 1},
+	{zero_size_lock, 1},
+	{meta_arena_lock, 1},
+	/* clang-format on */
+};
+
 static void fork_prepare(void)
 {
-	tcache_fork_prepare();
-	slab_fork_prepare();
-	huge_fork_prepare();
-	buddy_fork_prepare();
-	purge_fork_prepare();
-	zero_size_fork_prepare();
-	meta_fork_prepare();
+	for (size_t k = 0; k < ARRAY_SIZE(lock_order); k++)
+		for (unsigned i = 0; i < lock_order[k].count; i++)
+			pthread_mutex_lock(lock_order[k].lock(i));
 }
 
 /* Also the child's: see fork_child. */
 static void release_locks(void)
 {
-	meta_fork_parent();
-	zero_size_fork_parent();
-	buddy_fork_parent();
-	huge_fork_parent();
-	slab_fork_parent();
-	tcache_fork_parent();
+	for (size_t k = ARRAY_SIZE(lock_order); k-- > 0;)
+		for (unsigned i = lock_order[k].count; i-- > 0;)
+			pthread_mutex_unlock(lock_order[k].lock(i));
 }
 
 static void fork_parent(void)
 {
 	release_locks();
-	purge_fork_parent();
 }
 
 /*
  * The child's one thread is the one that took every lock before the fork,
  * so it releases them as the parent does (the mutexes are of the default
  * type, which any thread may release): re-initialising them instead would
- * leave helgrind and DRD believing the child still holds them.
+ * leave helgrind and DRD believing the child still holds them. The purger's
+ * state is reset first, while purger.lock is still held.
  */
 static void fork_child(void)
 {
-	release_locks();
 	purge_fork_child();
+	release_locks();
 }
 
 void kz_init_slow(void)

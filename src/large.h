@@ -8,6 +8,7 @@
 #ifndef KZ_LARGE_H
 #define KZ_LARGE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -32,8 +33,8 @@ void *huge_alloc(size_t size, size_t align);
 size_t huge_free(struct kz_chunk *chunk);
 /* Resize in place or by moving the pages (no copy); the new address, or NULL if neither works. */
 void *huge_resize(struct kz_chunk *chunk, size_t size);
-void huge_fork_prepare(void);
-void huge_fork_parent(void);
+/* The huge cache's lock, for the lock-order table (init.c); @i is ignored. */
+pthread_mutex_t *huge_cache_lock(unsigned i);
 /* The pool's counters (buddy_stats) with the cached mappings among its huge ones, one snapshot. */
 void huge_pool_stats(struct kz_pool_stats *st);
 

@@ -7,10 +7,9 @@
  *
  * Invariant: cur <= end, both inside the newest region's usable part;
  * nothing is freed.
- * Lock: meta_lock, a leaf taken under the pool lock (pool.lock -> meta_lock),
- * and with no lock held by a new thread's first allocation (its thread
- * cache) and by the stats report; so fork takes it last and releases it
- * first (init.c).
+ * Lock: meta_lock, a leaf taken under a cache lock or the pool lock, and
+ * with no lock held by a new thread's first allocation (its thread cache),
+ * the zero-size regions and the stats report: last in init.c's lock order.
  */
 #include "meta.h"
 
@@ -77,12 +76,8 @@ size_t meta_mapped(void)
 	return total;
 }
 
-void meta_fork_prepare(void)
+pthread_mutex_t *meta_arena_lock(unsigned i)
 {
-	pthread_mutex_lock(&meta_lock);
-}
-
-void meta_fork_parent(void)
-{
-	pthread_mutex_unlock(&meta_lock);
+	(void) i;
+	return &meta_lock;
 }

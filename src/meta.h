@@ -6,6 +6,7 @@
 #ifndef KZ_META_H
 #define KZ_META_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 /* @size bytes (under 2 MiB) aligned to @align (a power of two up to 64 KiB); NULL + ENOMEM. */
@@ -14,8 +15,7 @@ void *meta_alloc(size_t size, size_t align);
 /* Bytes of metadata mapped so far. */
 size_t meta_mapped(void);
 
-/* fork(): hold the arena's lock across it (the lowest layer's: last taken, first released). */
-void meta_fork_prepare(void);
-void meta_fork_parent(void);
+/* The arena's lock, for the lock-order table (init.c); @i is ignored. */
+pthread_mutex_t *meta_arena_lock(unsigned i);
 
 #endif /* KZ_META_H */

@@ -30,8 +30,9 @@
  * State: purger_state moves IDLE -> STARTING -> RUNNING or FAILED, once per
  * process (a forked child starts again at IDLE). Lock: purger.lock guards
  * pending; it is a leaf, never held while calling a shrinker, and never
- * held across pthread_create (which may allocate); fork holds it (last) so
- * that the child resets the purger state in order after the thread.
+ * held across pthread_create (which may allocate); fork holds it (init.c's
+ * lock order) so that the child resets the purger state in order after the
+ * thread's last look.
  */
 #include "purge.h"
 
@@ -197,17 +198,6 @@ void purge_notify(size_t nr_pages)
 	purge_on_free();
 }
 
-/* purger.lock is held across fork, so the child's reset is ordered after the thread's last look. */
-void purge_fork_prepare(void)
-{
-	pthread_mutex_lock(&purger.lock);
-}
-
-void purge_fork_parent(void)
-{
-	pthread_mutex_unlock(&purger.lock);
-}
-
 /* The purger thread did not come along: the next free asks for one again. */
 void purge_fork_child(void)
 {
@@ -218,5 +208,10 @@ void purge_fork_child(void)
 	/* Running, or being started by a thread that did not come along either. */
 	if (atomic_load(&purger_state) != PURGER_FAILED)
 		atomic_store(&purger_state, PURGER_IDLE);
-	pthread_mutex_unlock(&purger.lock);
+}
+
+pthread_mutex_t *purge_purger_lock(unsigned i)
+{
+	(void) i;
+	return &purger.lock;
 }

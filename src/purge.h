@@ -18,6 +18,7 @@
 #ifndef KZ_PURGE_H
 #define KZ_PURGE_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -67,8 +68,9 @@ size_t purge_all(void);
 
 /* fork: purger.lock is held across it; in the child the thread is gone, and the next free
  * that leaves memory to purge asks for a new one. */
-void purge_fork_prepare(void);
-void purge_fork_parent(void);
 void purge_fork_child(void);
+
+/* purger.lock, for the lock-order table (init.c); @i is ignored. */
+pthread_mutex_t *purge_purger_lock(unsigned i);
 
 #endif /* KZ_PURGE_H */

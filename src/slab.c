@@ -17,7 +17,8 @@
  *     inaccessible guard slot lies before and after every object and an
  *     overflow into the next slot is reported.
  *
- * Locks: one mutex per cache, taken in class order by fork only. Under it
+ * Locks: one mutex per cache, never two at once (fork takes them all, in
+ * class order: init.c's lock order). Under it
  * the pool may be called to allocate (cache lock -> pool locks), never to
  * free: slabs left empty are released after the lock is dropped, and the
  * pages they give the pool are returned to the caller, whose free path
@@ -277,14 +278,7 @@ unsigned slab_objects(unsigned cls)
 	return kmalloc_caches[cls].objects;
 }
 
-void slab_fork_prepare(void)
+pthread_mutex_t *slab_cache_lock(unsigned cls)
 {
-	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++)
-		pthread_mutex_lock(&kmalloc_caches[cls].lock);
-}
-
-void slab_fork_parent(void)
-{
-	for (unsigned cls = KZ_NR_CLASSES; cls-- > 0;)
-		pthread_mutex_unlock(&kmalloc_caches[cls].lock);
+	return &kmalloc_caches[cls].lock;
 }

@@ -11,6 +11,7 @@
 #ifndef KZ_SLAB_H
 #define KZ_SLAB_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -87,7 +88,7 @@ struct slab_info {
 void slab_info(unsigned cls, struct slab_info *info);
 unsigned slab_objects(unsigned cls);
 
-void slab_fork_prepare(void);
-void slab_fork_parent(void);
+/* Class @cls's cache lock, for the lock-order table (init.c). */
+pthread_mutex_t *slab_cache_lock(unsigned cls);
 
 #endif /* KZ_SLAB_H */

@@ -7,6 +7,7 @@
 #ifndef KZ_TCACHE_H
 #define KZ_TCACHE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 
 #include "slab.h"
@@ -85,8 +86,9 @@ size_t tcache_flush_all(void);
 /* Objects of class @cls freed but held in the quarantine (memcheck only; else 0). */
 size_t tcache_quarantined(unsigned cls);
 
-void tcache_fork_prepare(void);
-void tcache_fork_parent(void);
+/* The quarantine's and the spare list's locks, for the lock-order table (init.c); @i ignored. */
+pthread_mutex_t *tcache_quarantine_lock(unsigned i);
+pthread_mutex_t *tcache_spare_lock(unsigned i);
 
 /*
  * Fast paths: a handful of instructions, no lock, no atomic. An object of class @cls for a request

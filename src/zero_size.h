@@ -12,6 +12,7 @@
 #ifndef KZ_ZERO_SIZE_H
 #define KZ_ZERO_SIZE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -36,7 +37,7 @@ void zero_size_free(const struct kz_page *head, void *ptr);
 /* How many regions there are, and how many zero-size pointers are live. */
 void zero_size_stats(size_t *regions, size_t *live);
 
-void zero_size_fork_prepare(void);
-void zero_size_fork_parent(void);
+/* The regions' lock, for the lock-order table (init.c); @i is ignored. */
+pthread_mutex_t *zero_size_lock(unsigned i);
 
 #endif /* KZ_ZERO_SIZE_H */
