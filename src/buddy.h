@@ -41,12 +41,19 @@ void buddy_mark_freeing(struct kz_page *page, bool freeing);
 /* Resize a registered huge mapping's page-map range (it shrank or grew in place). */
 bool buddy_huge_resize(struct kz_chunk *chunk, size_t size);
 
+/* What the pages of a block given back hold (buddy_free). */
+enum buddy_fill {
+	BUDDY_DIRTY,  /* maybe old data: cleared with memset when handed out again */
+	BUDDY_ZEROED, /* cleared by the caller: no memset when handed out again */
+	BUDDY_MARKED, /* as each page's state says: the caller set them all (page.h) */
+};
+
 /*
  * Give back the block headed by @page, if it is an allocated @kind block of
- * @nr_pages. @zeroed: the caller cleared it, so it needs no memset when it
- * is handed out again.
+ * @nr_pages, its pages holding what @fill says.
  */
-enum buddy_err buddy_free(struct kz_page *page, size_t nr_pages, enum page_kind kind, bool zeroed);
+enum buddy_err buddy_free(struct kz_page *page, size_t nr_pages, enum page_kind kind,
+			  enum buddy_fill fill);
 
 /* Make a huge mapping findable through the page map; NULL + ENOMEM. */
 struct kz_chunk *buddy_huge_register(void *base, size_t size);

@@ -61,7 +61,7 @@ static void stuck_release(struct kz_page *head)
 		return;
 	}
 	buddy_mark_freeing(head, false);
-	buddy_free(head, head->nr_pages, KIND_LARGE, false);
+	buddy_free(head, head->nr_pages, KIND_LARGE, BUDDY_DIRTY);
 }
 
 /* Retry every stuck run; the pages go to the pool, whose own scan purges them. */
@@ -109,7 +109,7 @@ void *large_alloc(size_t size, size_t align)
 	if (nr_guard) {
 		if (!os_set_memory_np(addr + (nr_pages << KZ_PAGE_SHIFT), KZ_PAGE_SIZE)) {
 			/* untouched, so still zero */
-			buddy_free(page, nr_pages + nr_guard, KIND_LARGE, true);
+			buddy_free(page, nr_pages + nr_guard, KIND_LARGE, BUDDY_ZEROED);
 			errno = ENOMEM;
 			return NULL;
 		}
@@ -135,5 +135,5 @@ void large_free(struct kz_page *head)
 		purge_after_free(); /* the purger retries it */
 		return;
 	}
-	buddy_free(head, head->nr_pages, KIND_LARGE, zero);
+	buddy_free(head, head->nr_pages, KIND_LARGE, zero ? BUDDY_ZEROED : BUDDY_DIRTY);
 }

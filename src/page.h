@@ -64,7 +64,11 @@ enum page_kind {
 	KIND_NR,
 };
 
-/* What a free page holds. Allocated pages are PAGE_CLEAN. */
+/*
+ * What a free page holds. Allocated pages are PAGE_CLEAN, except that an
+ * owner may set each page's state to what it holds just before it gives
+ * the block back with BUDDY_MARKED (buddy.h).
+ */
 enum page_state {
 	PAGE_CLEAN,  /* reads zero, holds no memory: fresh, or purged */
 	PAGE_ZEROED, /* reads zero, still resident: cleared when it was freed */
