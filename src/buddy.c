@@ -428,6 +428,8 @@ struct kz_page *buddy_alloc(size_t nr_pages, unsigned align_order, enum page_kin
 	if (page && count.resident) {
 		clear_pages(page, nr_pages);
 		atomic_fetch_add_explicit(&pool.pages_zeroed, count.dirty, memory_order_relaxed);
+		if (count.resident == nr_pages)
+			page->state = PAGE_ZEROED; /* the owner's hint: all of it resident */
 	}
 	return page;
 }

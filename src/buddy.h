@@ -28,6 +28,8 @@ void buddy_init(void);
  * order max(kz_get_order(nr_pages * KZ_PAGE_SIZE), @align_order), so
  * aligned to that block; the rest of the block stays in the pool (the
  * kernel's alloc_pages_exact). The head's descriptor, or NULL with ENOMEM.
+ * The head's state is PAGE_ZEROED if every page was resident when handed
+ * out, else PAGE_CLEAN (page.h).
  */
 struct kz_page *buddy_alloc(size_t nr_pages, unsigned align_order, enum page_kind kind);
 

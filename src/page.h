@@ -65,9 +65,12 @@ enum page_kind {
 };
 
 /*
- * What a free page holds. Allocated pages are PAGE_CLEAN, except that an
- * owner may set each page's state to what it holds just before it gives
- * the block back with BUDDY_MARKED (buddy.h).
+ * What a free page holds. Allocated pages are PAGE_CLEAN, with two
+ * exceptions for their owner's use: an allocated head is PAGE_ZEROED if
+ * every page of its block was resident when it was handed out (a free that
+ * clears the block then knows a memset touches nothing new), and an owner
+ * sets each page's state to what it holds just before it gives the block
+ * back with BUDDY_MARKED (buddy.h).
  */
 enum page_state {
 	PAGE_CLEAN,  /* reads zero, holds no memory: fresh, or purged */

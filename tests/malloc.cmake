@@ -12,6 +12,9 @@
 #   test_size_class     the class table, size_to_class, the slot-index reciprocal
 #   test_guard          KZMALLOC_CHECK=guard: overflows past large and huge blocks
 #                       fault (in a child), guard pages reused read as zero
+#   test_sparse_free    a big block barely touched frees in milliseconds and no RSS,
+#                       and every freed block comes back zero, once per
+#                       KZMALLOC_INIT mode, and again with KZMALLOC_CHECK=guard
 kz_unit_test(test_malloc_api)
 foreach(mode free alloc none)
   kz_unit_test(test_malloc_zero.${mode} SOURCE test_malloc_zero ARGS ${mode}
@@ -24,6 +27,12 @@ endforeach()
 kz_unit_test(test_malloc_stress)
 kz_unit_test(test_malloc_trim)
 kz_unit_test(test_size_class)
+foreach(mode free alloc none)
+  kz_unit_test(test_sparse_free.${mode} SOURCE test_sparse_free ARGS ${mode}
+    ENV KZMALLOC_INIT=${mode} KZMALLOC_PURGE_DELAY=600000)
+endforeach()
+kz_unit_test(test_sparse_free.guard SOURCE test_sparse_free ARGS free
+  ENV KZMALLOC_CHECK=guard KZMALLOC_PURGE_DELAY=600000)
 kz_unit_test(test_guard ENV KZMALLOC_CHECK=guard KZMALLOC_PURGE_DELAY=600000)
 # The API's promises hold with guard pages too (not again under memcheck).
 add_test(NAME test_malloc_api.guard COMMAND test_malloc_api)
