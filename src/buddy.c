@@ -428,13 +428,41 @@ struct kz_page *buddy_alloc(size_t nr_pages, unsigned align_order, enum page_kin
 	if (page && count.resident) {
 		clear_pages(page, nr_pages);
 		atomic_fetch_add_explicit(&pool.pages_zeroed, count.dirty, memory_order_relaxed);
+		if (count.resident == nr_pages)
+			page->state = PAGE_ZEROED; /* the owner's hint: all of it resident */
 	}
 	return page;
 }
 
-enum buddy_err buddy_free(struct kz_page *page, size_t nr_pages, enum page_kind kind, bool zeroed)
+/*
+ * Mark a block's pages free, holding what @fill says (BUDDY_MARKED: what
+ * their owner set each page's state to); their counts. Pool lock held.
+ */
+static struct block_count free_pages_mark(struct kz_page *page, size_t nr_pages,
+					  enum buddy_fill fill)
+{
+	uint8_t state = fill == BUDDY_ZEROED ? PAGE_ZEROED : PAGE_DIRTY;
+
+	if (fill == BUDDY_MARKED) {
+		for (size_t i = 0; i < nr_pages; i++) {
+			kz_assert(page[i].state <= PAGE_DIRTY);
+			page[i].flags = 0;
+		}
+		return count_pages(page, nr_pages);
+	}
+	for (struct kz_page *p = page; p < page + nr_pages; p++) {
+		p->flags = 0;
+		p->state = state;
+	}
+	return (struct block_count){(uint32_t) nr_pages,
+				    state == PAGE_DIRTY ? (uint32_t) nr_pages : 0};
+}
+
+enum buddy_err buddy_free(struct kz_page *page, size_t nr_pages, enum page_kind kind,
+			  enum buddy_fill fill)
 {
 	enum buddy_err err = BUDDY_OK;
+	struct block_count count;
 
 	pthread_mutex_lock(&pool.lock);
 	if (page->flags != PG_HEAD)
@@ -447,18 +475,13 @@ enum buddy_err buddy_free(struct kz_page *page, size_t nr_pages, enum page_kind 
 		pthread_mutex_unlock(&pool.lock);
 		return err;
 	}
-	for (size_t i = 0; i < nr_pages; i++) {
-		page[i].flags = 0;
-		page[i].state = zeroed ? PAGE_ZEROED : PAGE_DIRTY;
-	}
+	count = free_pages_mark(page, nr_pages, fill);
 	vg_noaccess(page_address(page), nr_pages << KZ_PAGE_SHIFT);
 	pool.pages_in_use -= nr_pages;
 	pool.pages_by_kind[kind] -= nr_pages;
-	pool.pages_resident += nr_pages;
-	pool.pages_dirty += zeroed ? 0 : nr_pages;
-	free_range(page, nr_pages,
-		   (struct block_count){(uint32_t) nr_pages, zeroed ? 0 : (uint32_t) nr_pages},
-		   os_now_ms());
+	pool.pages_resident += count.resident;
+	pool.pages_dirty += count.dirty;
+	free_range(page, nr_pages, count, os_now_ms());
 	pthread_mutex_unlock(&pool.lock);
 	return BUDDY_OK;
 }

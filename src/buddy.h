@@ -29,6 +29,8 @@ void buddy_init(void);
  * order max(kz_get_order(nr_pages * KZ_PAGE_SIZE), @align_order), so
  * aligned to that block; the rest of the block stays in the pool (the
  * kernel's alloc_pages_exact). The head's descriptor, or NULL with ENOMEM.
+ * The head's state is PAGE_ZEROED if every page was resident when handed
+ * out, else PAGE_CLEAN (page.h).
  */
 struct kz_page *buddy_alloc(size_t nr_pages, unsigned align_order, enum page_kind kind);
 
@@ -42,13 +44,21 @@ void buddy_mark_freeing(struct kz_page *page, bool freeing);
 /* Resize a registered huge mapping's page-map range (it shrank or grew in place). */
 bool buddy_huge_resize(struct kz_chunk *chunk, size_t size);
 
+/* What the pages of a block given back hold (buddy_free). */
+enum buddy_fill {
+	BUDDY_DIRTY,  /* maybe old data: cleared with memset when handed out again */
+	BUDDY_ZEROED, /* cleared by the caller: no memset when handed out again */
+	BUDDY_MARKED, /* as each page's state says: the caller set them all (page.h) */
+};
+
 /*
  * Give back the block headed by @page, if it is an allocated @kind block of
- * @nr_pages. @zeroed: the caller cleared it, so it needs no memset when it
- * is handed out again. The pages are then the purge's to give back later;
- * the pool does not tell it (purge.h: the caller's free path does).
+ * @nr_pages, its pages holding what @fill says. The pages are then the
+ * purge's to give back later; the pool does not tell it (purge.h: the
+ * caller's free path does).
  */
-enum buddy_err buddy_free(struct kz_page *page, size_t nr_pages, enum page_kind kind, bool zeroed);
+enum buddy_err buddy_free(struct kz_page *page, size_t nr_pages, enum page_kind kind,
+			  enum buddy_fill fill);
 
 /* Make a huge mapping findable through the page map; NULL + ENOMEM. */
 struct kz_chunk *buddy_huge_register(void *base, size_t size);

@@ -8,7 +8,10 @@
  * allocators that unmap at once): a reused mapping is cleared by memset,
  * which costs a fraction of faulting fresh pages in, and one much larger
  * than the request gives its tail back. What stays unused past the purge
- * delay is unmapped by the huge shrinker.
+ * delay is unmapped by the huge shrinker. A mapping is cleared only where
+ * it is resident, and given back to the OS elsewhere (resident.h), so a
+ * gigabyte the program barely touched costs neither time nor RSS to free
+ * or reuse; and one that is unmapped at free is not cleared at all.
  *
  * Guard pages (KZMALLOC_CHECK=guard): a mapping is one page longer than its
  * usable part, and that last page is no-access (chunk->guard; size counts
@@ -36,12 +39,12 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <string.h>
 
 #include "buddy.h"
 #include "options.h"
 #include "os.h"
 #include "purge.h"
+#include "resident.h"
 #include "vg.h"
 
 /* At most this many mappings, and this many bytes, wait for reuse. */
@@ -118,6 +121,18 @@ static struct kz_chunk *cache_take(size_t len, size_t align, size_t guard)
 	if (best)
 		cache_del(best);
 	return best;
+}
+
+/* Is a freed mapping kept for reuse, or unmapped at once? */
+static bool huge_cacheable(const struct kz_chunk *chunk)
+{
+	return kz_opt.purge_delay_ms != 0 && chunk->size <= HUGE_CACHE_MAX_BYTES;
+}
+
+/* Clear a mapping where the program touched it, and give the rest back. */
+static void huge_clear(const struct kz_chunk *chunk)
+{
+	resident_clear((void *) chunk->base, huge_usable(chunk) >> KZ_PAGE_SHIFT, true, NULL);
 }
 
 /* A mapping handed out. */
@@ -205,7 +220,7 @@ void *huge_alloc(size_t size, size_t align)
 			huge_trim(chunk, len);
 		mem = huge_hand_out(chunk);
 		if (chunk->pages[0].state == PAGE_DIRTY)
-			memset(mem, 0, huge_usable(chunk));
+			huge_clear(chunk);
 		chunk->pages[0].state = PAGE_CLEAN;
 		chunk->pages[0].flags = PG_HEAD;
 		return mem;
@@ -216,14 +231,14 @@ void *huge_alloc(size_t size, size_t align)
 
 size_t huge_free(struct kz_chunk *chunk)
 {
-	bool zero = kz_opt.init == KZ_INIT_FREE;
+	bool zero = kz_opt.init == KZ_INIT_FREE && huge_cacheable(chunk);
 	size_t nr_pages = chunk->size >> KZ_PAGE_SHIFT; /* once cached, it may be gone at once */
 
 	if (zero)
-		memset((void *) chunk->base, 0, huge_usable(chunk));
+		huge_clear(chunk);
 	vg_free((void *) chunk->base);
 	vg_show_ptr(&chunk->base, (void *) chunk->base);
-	if (kz_opt.purge_delay_ms == 0 || chunk->size > HUGE_CACHE_MAX_BYTES) {
+	if (!huge_cacheable(chunk)) {
 		huge_unmap(chunk);
 		return 0;
 	}

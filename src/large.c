@@ -5,7 +5,11 @@
  *
  * With KZMALLOC_INIT=free a run is cleared when it is freed and goes back
  * to the pool as zeroed pages, so it is not cleared again when reused;
- * otherwise the pool clears it when it is handed out. Under memcheck a run
+ * otherwise the pool clears it when it is handed out. Either way only what
+ * the program touched is written: a run that was all resident when it was
+ * handed out is cleared (or left dirty) whole, any other one page by page
+ * where it is resident, the rest given back to the OS, and the pool told
+ * which of its pages are zeroed, dirty or clean (resident.h). Under memcheck a run
  * is a malloc-like block of its usable size, always defined (pool pages are
  * zero), and a run at the start of a chunk hides the chunk's base from the
  * leak checker while it lives (vg.h).
@@ -19,7 +23,8 @@
  * pages_large is the usable pages plus one per run. Invariant: a page is
  * no-access only while its run is allocated or freeing; access is restored
  * before the run goes back to the pool, and the guard page is never
- * written, so it goes back as clean or dirty as the run. If the OS will not
+ * written (the pool handed it out zero), so it goes back zeroed, or dirty
+ * with a run left dirty. If the OS will not
  * install a guard, the allocation fails (ENOMEM) and the run goes back
  * whole; if it will not lift one at free, the run is marked freeing
  * (page.h: lookups see it freed) and waits on the stuck stack, which this
@@ -39,6 +44,7 @@
 #include "options.h"
 #include "os.h"
 #include "purge.h"
+#include "resident.h"
 #include "vg.h"
 
 /* Freed runs whose guard page is still no-access, newest first. */
@@ -61,7 +67,7 @@ static void stuck_release(struct kz_page *head)
 		return;
 	}
 	buddy_mark_freeing(head, false);
-	buddy_free(head, head->nr_pages, KIND_LARGE, false);
+	buddy_free(head, head->nr_pages, KIND_LARGE, BUDDY_DIRTY);
 }
 
 /* Retry every stuck run; the pages go to the pool, whose own scan purges them. */
@@ -109,7 +115,7 @@ void *large_alloc(size_t size, size_t align)
 	if (nr_guard) {
 		if (!os_set_memory_np(addr + (nr_pages << KZ_PAGE_SHIFT), KZ_PAGE_SIZE)) {
 			/* untouched, so still zero */
-			buddy_free(page, nr_pages + nr_guard, KIND_LARGE, true);
+			buddy_free(page, nr_pages + nr_guard, KIND_LARGE, BUDDY_ZEROED);
 			errno = ENOMEM;
 			return NULL;
 		}
@@ -120,14 +126,42 @@ void *large_alloc(size_t size, size_t align)
 	return addr;
 }
 
+/*
+ * Clear a run being freed (@zero; else the pool clears it when it hands it
+ * out) and say what its pages hold now. A run all resident when handed out
+ * most likely still is, and one memset is then the cheapest way: no system
+ * call, and nothing written that holds no memory. Any other run is cleared
+ * where it is resident and given back elsewhere, page by page, and its
+ * pages are marked so. The guard page is never written; it reads zero.
+ */
+static enum buddy_fill large_clear(struct kz_page *head, bool zero)
+{
+	void *addr = page_address(head);
+	size_t usable = large_usable(head);
+
+	if (head->state == PAGE_ZEROED) {
+		if (zero)
+			memset(addr, 0, usable);
+		return zero ? BUDDY_ZEROED : BUDDY_DIRTY;
+	}
+	resident_clear(addr, usable >> KZ_PAGE_SHIFT, zero, head);
+	/*
+	 * The guard page reads zero (never written since the pool cleared it).
+	 * Counted resident whether it is or not, it lets a run the program
+	 * filled come back all resident, so that its next free is one memset;
+	 * the price is a page the purger may give back for nothing.
+	 */
+	if (head->owner)
+		head[head->nr_pages - 1].state = PAGE_ZEROED;
+	return BUDDY_MARKED;
+}
+
 size_t large_free(struct kz_page *head)
 {
-	bool zero = kz_opt.init == KZ_INIT_FREE;
 	size_t nr_pages = head->nr_pages; /* once given back, the run may be another's at once */
+	enum buddy_fill fill = large_clear(head, kz_opt.init == KZ_INIT_FREE);
 	void *addr = page_address(head);
 
-	if (zero)
-		memset(addr, 0, large_usable(head));
 	vg_free(addr);
 	vg_show_ptr(&page_chunk(head)->base, addr);
 	if (head->owner && !os_set_memory_rw(head->owner, KZ_PAGE_SIZE)) {
@@ -135,6 +169,6 @@ size_t large_free(struct kz_page *head)
 		stuck_push(head);
 		return nr_pages; /* the purger retries it */
 	}
-	buddy_free(head, nr_pages, KIND_LARGE, zero);
+	buddy_free(head, nr_pages, KIND_LARGE, fill);
 	return nr_pages;
 }

@@ -5,7 +5,7 @@
  *
  * Every call that can fail says so in its result, and the layers above
  * must survive each failure: a build with -DKZ_FAULT_INJECTION=ON (tests
- * only) lets a test make mmap, madvise, mremap and mprotect fail on purpose, and cap
+ * only) lets a test make mmap, madvise, mremap, mprotect and mincore fail on purpose, and cap
  * the bytes mapped as vm.overcommit_memory=2 caps committed memory.
  */
 #ifndef KZ_OS_H
@@ -54,6 +54,14 @@ bool os_set_memory_rw(void *addr, size_t size);
 bool os_purge(void *addr, size_t size);
 
 /*
+ * Which pages of [@addr, @addr + @size) hold memory (mincore): @vec gets one
+ * byte per page, bit 0 set for a resident one. A page never touched, or
+ * swapped out, is not resident; one only read (the shared zero page) is.
+ * False if the OS refused: then @vec says nothing.
+ */
+bool os_resident(const void *addr, size_t size, unsigned char *vec);
+
+/*
  * The block libc allocated (through calloc) for @thread's dynamic TLS
  * vector, or NULL where that is not known.
  */
@@ -65,7 +73,7 @@ uint32_t os_now_ms(void);
 /*
  * Fault injection: defined only in KZ_FAULT_INJECTION builds, for tests.
  *
- * A plan makes some of the calls that map, protect or advise memory fail as the OS
+ * A plan makes some of the calls that map, protect, advise or query memory fail as the OS
  * would (errno ENOMEM): the @nth call of the kinds in @calls from now on
  * and the @times - 1 after it (times 0: every one from then on), and each
  * such call with probability @permille / 1000 (the sequence is fixed by
@@ -73,7 +81,7 @@ uint32_t os_now_ms(void);
  * limit: a mapping or growth that would take the bytes this layer has
  * mapped above it fails, whatever @calls says (madvise does not uncommit).
  */
-enum os_call { OS_MMAP, OS_MADVISE, OS_MREMAP, OS_MPROTECT, OS_NR_CALLS };
+enum os_call { OS_MMAP, OS_MADVISE, OS_MREMAP, OS_MPROTECT, OS_MINCORE, OS_NR_CALLS };
 
 struct os_fault_plan {
 	unsigned calls; /* 1 << OS_MMAP | ...: which calls the plan may fail */

@@ -1,13 +1,13 @@
 /*
  * os_linux.c - the OS layer on Linux: mmap, munmap, mremap, mprotect,
- * madvise and the clock.
+ * madvise, mincore and the clock.
  *
  * Owns no state and takes no locks. mremap moves huge mappings without copying. Aligned mappings
  * are made by mapping size + align and trimming both ends, so no address hint games are needed and
  * nothing is left mapped beyond what was asked for.
  *
  * Fault injection (KZ_FAULT_INJECTION builds only, for tests; os.h): every
- * call that maps, remaps, protects or advises asks fault_fail() first, and
+ * call that maps, remaps, protects, advises or asks what is resident asks fault_fail() first, and
  * every byte mapped read-write is charged against a simulated overcommit
  * limit (munmap and shrinking uncharge; madvise and mprotect do not, a
  * no-access page being still mapped, and a no-access reservation is not
@@ -293,6 +293,13 @@ bool os_purge(void *addr, size_t size)
 	if (fault_fail(OS_MADVISE, CALLER))
 		return false;
 	return madvise(addr, size, MADV_DONTNEED) == 0;
+}
+
+bool os_resident(const void *addr, size_t size, unsigned char *vec)
+{
+	if (fault_fail(OS_MINCORE, CALLER))
+		return false;
+	return mincore((void *) addr, size, vec) == 0;
 }
 
 /*

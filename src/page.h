@@ -64,7 +64,14 @@ enum page_kind {
 	KIND_NR,
 };
 
-/* What a free page holds. Allocated pages are PAGE_CLEAN. */
+/*
+ * What a free page holds. Allocated pages are PAGE_CLEAN, with two
+ * exceptions for their owner's use: an allocated head is PAGE_ZEROED if
+ * every page of its block was resident when it was handed out (a free that
+ * clears the block then knows a memset touches nothing new), and an owner
+ * sets each page's state to what it holds just before it gives the block
+ * back with BUDDY_MARKED (buddy.h).
+ */
 enum page_state {
 	PAGE_CLEAN,  /* reads zero, holds no memory: fresh, or purged */
 	PAGE_ZEROED, /* reads zero, still resident: cleared when it was freed */

@@ -63,7 +63,7 @@ void kz_free_pages(void *addr, unsigned order)
 		kz_fatal(__func__, "pointer not from kzmalloc", addr);
 	if (!IS_ALIGNED(addr, KZ_PAGE_SIZE))
 		kz_fatal(__func__, "unaligned pointer", addr);
-	err = buddy_free(page, (size_t) 1 << order, KIND_PAGES, false);
+	err = buddy_free(page, (size_t) 1 << order, KIND_PAGES, BUDDY_DIRTY);
 	if (err != BUDDY_OK)
 		kz_fatal(__func__, what[err], addr);
 	purge_notify((size_t) 1 << order);

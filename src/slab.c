@@ -102,7 +102,7 @@ static struct slab *slab_new(struct kmem_cache *cache, unsigned cls)
 	slab = slab_struct_get(cache);
 	if (!slab) {
 		pthread_mutex_unlock(&cache->lock);
-		buddy_free(page, cache->pages, KIND_SLAB, true);
+		buddy_free(page, cache->pages, KIND_SLAB, BUDDY_ZEROED);
 		pthread_mutex_lock(&cache->lock);
 		errno = ENOMEM;
 		return NULL;
@@ -218,7 +218,8 @@ static size_t slab_release(struct kmem_cache *cache, struct kz_list *empty)
 	{
 		struct slab *slab = list_entry(pos, struct slab, lru);
 
-		buddy_free(slab->page, cache->pages, KIND_SLAB, kz_opt.init == KZ_INIT_FREE);
+		buddy_free(slab->page, cache->pages, KIND_SLAB,
+			   kz_opt.init == KZ_INIT_FREE ? BUDDY_ZEROED : BUDDY_DIRTY);
 		nr_pages += cache->pages;
 	}
 	pthread_mutex_lock(&cache->lock);

@@ -18,6 +18,9 @@
 #   size_class_row.*    the table's row check refuses a slab of one object (memcheck's half)
 #   test_guard          KZMALLOC_CHECK=guard: overflows past large and huge blocks
 #                       fault (in a child), guard pages reused read as zero
+#   test_sparse_free    a big block barely touched frees in milliseconds and no RSS,
+#                       and every freed block comes back zero, once per
+#                       KZMALLOC_INIT mode, and again with KZMALLOC_CHECK=guard
 kz_unit_test(test_malloc_api)
 foreach(mode free alloc none)
   kz_unit_test(test_malloc_zero.${mode} SOURCE test_malloc_zero ARGS ${mode}
@@ -45,6 +48,12 @@ foreach(spec "one-object|5|kmalloc-131072: objects per slab" "two-objects|6|")
     set_tests_properties(size_class_row.${name} PROPERTIES PASS_REGULAR_EXPRESSION "${regex}")
   endif()
 endforeach()
+foreach(mode free alloc none)
+  kz_unit_test(test_sparse_free.${mode} SOURCE test_sparse_free ARGS ${mode}
+    ENV KZMALLOC_INIT=${mode} KZMALLOC_PURGE_DELAY=600000)
+endforeach()
+kz_unit_test(test_sparse_free.guard SOURCE test_sparse_free ARGS free
+  ENV KZMALLOC_CHECK=guard KZMALLOC_PURGE_DELAY=600000)
 kz_unit_test(test_guard ENV KZMALLOC_CHECK=guard KZMALLOC_PURGE_DELAY=600000)
 # The API's promises hold with guard pages too (not again under memcheck).
 add_test(NAME test_malloc_api.guard COMMAND test_malloc_api)

@@ -4,13 +4,16 @@
  * nothing crashes, no page and no mapping is lost, and the allocator works
  * again once the faults stop.
  *
- *   - sweeps: for mmap, mremap, madvise and (with KZMALLOC_CHECK=guard)
- *     mprotect in turn, a round of every API (kzfault.h) with the n-th such
- *     call failing, for every n the round makes, once (one call) and for
- *     good (every call from the n-th on);
+ *   - sweeps: for mmap, mremap, madvise, mincore and (with
+ *     KZMALLOC_CHECK=guard) mprotect in turn, a round of every API
+ *     (kzfault.h) with the n-th such call failing, for every n the round
+ *     makes, once (one call) and for good (every call from the n-th on);
+ *   - a freed block cleared where it is resident (resident.h) while madvise,
+ *     mincore or both fail: each huge and large block, written in part,
+ *     freed and allocated again, reads zero;
  *   - the metadata arena and the page map running out: chunks allocated
  *     past the descriptors there are, with half the mmaps failing;
- *   - random faults on all four calls, seeded (KZ_TEST_SEED replays), in
+ *   - random faults on all five calls, seeded (KZ_TEST_SEED replays), in
  *     one thread and in four with cross-thread frees;
  *   - guard pages (KZMALLOC_CHECK=guard): a large run freed while the OS
  *     will not lift its guard is freed for the program (a second free is a
@@ -54,9 +57,10 @@
 #define KIB ((size_t) 1 << 10)
 #define MIB ((size_t) 1 << 20)
 
-static const char *const call_names[OS_NR_CALLS] = {"mmap", "madvise", "mremap", "mprotect"};
+static const char *const call_names[OS_NR_CALLS] = {"mmap", "madvise", "mremap", "mprotect",
+						    "mincore"};
 static const unsigned all_calls =
-	1u << OS_MMAP | 1u << OS_MADVISE | 1u << OS_MREMAP | 1u << OS_MPROTECT;
+	1u << OS_MMAP | 1u << OS_MADVISE | 1u << OS_MREMAP | 1u << OS_MPROTECT | 1u << OS_MINCORE;
 
 /* Faults injected in this program, per call, for the summary line. */
 static unsigned long total_injected[OS_NR_CALLS];
@@ -104,11 +108,12 @@ static void report(const char *name)
 	struct os_fault_stats fs;
 
 	os_fault_get_stats(&fs);
-	print_message("%s: calls mmap %lu madvise %lu mremap %lu mprotect %lu; injected %lu %lu "
-		      "%lu %lu\n",
+	print_message("%s: calls mmap %lu madvise %lu mremap %lu mprotect %lu mincore %lu; "
+		      "injected %lu %lu %lu %lu %lu\n",
 		      name, fs.calls[OS_MMAP], fs.calls[OS_MADVISE], fs.calls[OS_MREMAP],
-		      fs.calls[OS_MPROTECT], fs.injected[OS_MMAP], fs.injected[OS_MADVISE],
-		      fs.injected[OS_MREMAP], fs.injected[OS_MPROTECT]);
+		      fs.calls[OS_MPROTECT], fs.calls[OS_MINCORE], fs.injected[OS_MMAP],
+		      fs.injected[OS_MADVISE], fs.injected[OS_MREMAP], fs.injected[OS_MPROTECT],
+		      fs.injected[OS_MINCORE]);
 	for (unsigned c = 0; c < OS_NR_CALLS; c++)
 		total_injected[c] += fs.injected[c];
 	/* As offsets from kz_malloc, which addr2line resolves against the binary's symbols. */
@@ -217,6 +222,12 @@ static void sweep_madvise(void **state)
 	sweep(OS_MADVISE);
 }
 
+static void sweep_mincore(void **state)
+{
+	(void) state;
+	sweep(OS_MINCORE);
+}
+
 /* Only guard pages call mprotect. */
 static void sweep_mprotect(void **state)
 {
@@ -283,6 +294,73 @@ static void guard_stuck(void **state)
 }
 
 /*
+ * A block written in part (every third 64 KiB piece whole, one page of the
+ * next, the third untouched), freed and allocated again: zero everywhere.
+ * Large runs come from purged pages, so that they are cleared page by page.
+ */
+static bool partly_written_comes_back_zero(size_t size)
+{
+	char *p, *q;
+	bool zero = true;
+
+	p = kz_malloc(fx_opaque(size));
+	if (!p)
+		return false;
+	for (size_t off = 0; off < size; off += 64 * KIB)
+		if (off / (64 * KIB) % 3 == 0)
+			memset(p + off, 0xa5, size - off < 64 * KIB ? size - off : 64 * KIB);
+		else if (off / (64 * KIB) % 3 == 1)
+			p[off + KZ_PAGE_SIZE + 7] = 0x5a;
+	kz_free(p);
+	q = kz_malloc(fx_opaque(size));
+	if (!q)
+		return false;
+	for (size_t i = 0; i < size && zero; i++)
+		zero = q[i] == 0;
+	kz_free(q);
+	return zero;
+}
+
+static void sparse_clear_refused(void **state)
+{
+	static const unsigned plans[] = {1u << OS_MADVISE, 1u << OS_MINCORE,
+					 1u << OS_MADVISE | 1u << OS_MINCORE};
+	static const size_t sizes[] = {300 * KIB, 2 * MIB, 4 * MIB - KZ_PAGE_SIZE, 9 * MIB,
+				       24 * MIB};
+	unsigned long injected[OS_NR_CALLS] = {0};
+	struct os_fault_stats fs;
+
+	(void) state;
+	for (size_t i = 0; i < ARRAY_SIZE(plans); i++) {
+		struct os_fault_plan plan = {.calls = plans[i], .nth = 1};
+
+		for (size_t j = 0; j < ARRAY_SIZE(sizes); j++) {
+			bool zero;
+
+			kz_malloc_trim(0);   /* before the faults: the pool's free pages purged */
+			os_fault_set(&plan); /* every such call from now on */
+			zero = partly_written_comes_back_zero(sizes[j]);
+			buddy_verify();
+			os_fault_get_stats(&fs);
+			for (unsigned c = 0; c < OS_NR_CALLS; c++)
+				injected[c] += fs.injected[c];
+			os_fault_set(NULL);
+			if (!zero)
+				fail_msg("%zu KiB written in part, freed while %#x refused: not "
+					 "zero",
+					 sizes[j] / KIB, plans[i]);
+		}
+	}
+	print_message("sparse clear refused: %lu madvise, %lu mincore faults injected\n",
+		      injected[OS_MADVISE], injected[OS_MINCORE]);
+	for (unsigned c = 0; c < OS_NR_CALLS; c++)
+		total_injected[c] += injected[c];
+	assert_true(injected[OS_MADVISE] > 0 && injected[OS_MINCORE] > 0);
+	assert_nothing_lost();
+	assert_recovered();
+}
+
+/*
  * Whole chunks (order-10 page blocks) past every descriptor the arena has
  * carved: chunk descriptors and page-map leaves come from fresh metadata
  * regions, and half of all mmaps fail, those too.
@@ -341,7 +419,7 @@ static void random_faults(void **state)
 	print_message("random: %lu API calls failed (ENOMEM)\n", failed);
 	os_fault_get_stats(&fs);
 	assert_true(fs.injected[OS_MMAP] + fs.injected[OS_MADVISE] + fs.injected[OS_MREMAP] +
-			    fs.injected[OS_MPROTECT] >
+			    fs.injected[OS_MPROTECT] + fs.injected[OS_MINCORE] >
 		    0);
 	if (kz_opt.check & KZ_CHECK_GUARD)
 		assert_true(fs.injected[OS_MPROTECT] > 0);
@@ -526,9 +604,11 @@ static void zero_size_region_refused(void **state)
 static int group_teardown(void **state)
 {
 	(void) state;
-	print_message("faults injected in all: mmap %lu, madvise %lu, mremap %lu, mprotect %lu\n",
+	print_message("faults injected in all: mmap %lu, madvise %lu, mremap %lu, mprotect %lu, "
+		      "mincore %lu\n",
 		      total_injected[OS_MMAP], total_injected[OS_MADVISE],
-		      total_injected[OS_MREMAP], total_injected[OS_MPROTECT]);
+		      total_injected[OS_MREMAP], total_injected[OS_MPROTECT],
+		      total_injected[OS_MINCORE]);
 	return 0;
 }
 
@@ -537,7 +617,8 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sweep_mmap),	    cmocka_unit_test(sweep_mremap),
-		cmocka_unit_test(sweep_madvise),    cmocka_unit_test(sweep_mprotect),
+		cmocka_unit_test(sweep_madvise),    cmocka_unit_test(sweep_mincore),
+		cmocka_unit_test(sweep_mprotect),   cmocka_unit_test(sparse_clear_refused),
 		cmocka_unit_test(guard_stuck),	    cmocka_unit_test(metadata_runs_out),
 		cmocka_unit_test(random_faults),    cmocka_unit_test(random_faults_threads),
 		cmocka_unit_test(overcommit_limit), cmocka_unit_test(zero_size_region_refused),

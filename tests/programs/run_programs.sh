@@ -6,7 +6,9 @@
 # the same stdout, and its stderr must hold kzmalloc's statistics report
 # (printed at exit by every process kzmalloc ran in). Last, scripts/kzmalloc
 # must preload the library the same way. One line per program; exit 1 if any
-# failed. Everything generated lives in a scratch directory removed at exit.
+# failed. sort's peak RSS with kzmalloc must stay near its peak without (a
+# big buffer barely touched, then freed). Everything generated lives in a
+# scratch directory removed at exit.
 set -euo pipefail
 src=$(cd "$1" && pwd)
 build=$(cd "$2" && pwd)
@@ -188,6 +190,31 @@ check() { # NAME: both runs of prog_NAME, compared
 	fi
 }
 
+# Peak RSS in KiB of a command (stdout discarded), preloaded with kzmalloc if the first word is kz.
+peak_rss() {
+	local preload=
+	[ "$1" = kz ] && preload=$lib
+	shift
+	python3 -c 'import os, resource, subprocess, sys
+env = dict(os.environ, LD_PRELOAD=sys.argv[1]) if sys.argv[1] else os.environ
+subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL, env=env, check=True)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$preload" "$@"
+}
+
+# sort mallocs a buffer far larger than its input and touches what it uses: freeing that buffer
+# must not make the rest of it resident, so the peak RSS stays near the system allocator's.
+check_sort_rss() {
+	local name="sort RSS" plain kz
+
+	if ! plain=$(peak_rss plain sort "$in/lines.txt") || ! kz=$(peak_rss kz sort "$in/lines.txt"); then
+		fail "$name" "sort failed"
+	elif [ "$kz" -gt $((2 * plain + 16384)) ]; then
+		fail "$name" "peak RSS ${kz} KiB with kzmalloc, ${plain} KiB without"
+	else
+		printf 'ok   %-16s %s KiB plain, %s KiB kzmalloc\n' "$name" "$plain" "$kz"
+	fi
+}
+
 # scripts/kzmalloc: KZMALLOC_LIB comes first in LD_PRELOAD, and kzmalloc runs.
 check_wrapper() {
 	local name=scripts/kzmalloc out=$work/wrapper.out err=$work/wrapper.err
@@ -212,6 +239,7 @@ gen_inputs
 for prog in python3 gcc git perl sort; do
 	check "$prog"
 done
+check_sort_rss
 check_wrapper
 [ "$failed" -eq 0 ] || {
 	echo "run_programs: $failed failed"

@@ -1,0 +1,135 @@
+/*
+ * resident.c - clearing freed memory only where it is resident.
+ *
+ * A program may ask for far more than it touches (sort mallocs a buffer of
+ * gigabytes for a file of megabytes). Clearing such a block with one memset
+ * would write every page of it: a second per gigabyte, and the gigabyte in
+ * RSS, for memory the program never used. So the block is asked which pages
+ * hold memory (mincore), in pieces of RESIDENT_BATCH pages so that the
+ * vector stays small and on the stack: runs of resident pages are cleared
+ * with memset, and runs of the others are given back with MADV_DONTNEED,
+ * after which they read zero; that covers pages swapped out too, which
+ * mincore does not count resident. A run given back may span pieces, so a
+ * sparse gigabyte costs a few hundred mincore calls and a few madvise ones;
+ * and a short resident run after pages being given back (fewer than
+ * RESIDENT_ABSORB) goes back with them rather than being cleared, so that
+ * a block touched in a stride (a page in eight, say) costs one madvise, not
+ * one per hole: each such call costs about as much as faulting a few pages
+ * back in, should the block be used again.
+ *
+ * Whatever the OS refuses, the pages read zero (or are left dirty for the
+ * pool to clear) afterwards: a piece mincore will not describe is taken as
+ * resident, and a run madvise will not give back is cleared like a resident
+ * one.
+ *
+ * Cost: the question is a system call per 2 MiB, which a fully resident
+ * block does not need (its memset is the whole cost and touches nothing
+ * new), so a caller that knows its block is resident clears it directly
+ * (large.c); huge blocks, where a memset costs milliseconds, always ask.
+ *
+ * No state and no locks: the caller owns the block and its descriptors.
+ */
+#include "resident.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "os.h"
+#include "util.h"
+
+/* Pages per mincore call: a 512-byte vector, one 2 MiB transparent huge page. */
+#define RESIDENT_BATCH 512
+
+/* A resident run shorter than this after pages being given back goes back with them. */
+#define RESIDENT_ABSORB 8
+
+struct sweep {
+	char *base;
+	struct kz_page *pages; /* NULL: a huge mapping, no states to set */
+	bool clear;
+	size_t zap_first, nr_zap; /* the run of pages not resident, not yet given back */
+};
+
+static void mark(const struct sweep *s, size_t first, size_t nr, enum page_state state)
+{
+	if (s->pages)
+		for (size_t i = first; i < first + nr; i++)
+			s->pages[i].state = (uint8_t) state;
+}
+
+/* Resident pages: cleared now, or left dirty for the pool. */
+static void clear_run(const struct sweep *s, size_t first, size_t nr)
+{
+	if (s->clear)
+		memset(s->base + (first << KZ_PAGE_SHIFT), 0, nr << KZ_PAGE_SHIFT);
+	mark(s, first, nr, s->clear ? PAGE_ZEROED : PAGE_DIRTY);
+}
+
+/* Give the pages not resident back to the OS; if it refuses, treat them as resident. */
+static void zap_flush(struct sweep *s)
+{
+	if (!s->nr_zap)
+		return;
+	if (os_purge(s->base + (s->zap_first << KZ_PAGE_SHIFT), s->nr_zap << KZ_PAGE_SHIFT))
+		mark(s, s->zap_first, s->nr_zap, PAGE_CLEAN);
+	else
+		clear_run(s, s->zap_first, s->nr_zap);
+	s->nr_zap = 0;
+}
+
+/*
+ * How many pages from @i on are resident as page @i is (bit 0 of each byte;
+ * the others are undefined), eight at a time while they can be.
+ */
+static size_t run_length(const unsigned char *vec, size_t i, size_t nr)
+{
+	const uint64_t bits = 0x0101010101010101ULL, want = (vec[i] & 1) * bits;
+	size_t end = i + 1;
+
+	for (uint64_t w; end + 8 <= nr; end += 8) {
+		memcpy(&w, vec + end, sizeof(w));
+		if ((w & bits) != want)
+			break;
+	}
+	while (end < nr && (vec[end] & 1) == (vec[i] & 1))
+		end++;
+	return end - i;
+}
+
+/* One piece of at most RESIDENT_BATCH pages, starting at page @first, as @vec describes it. */
+static void sweep_piece(struct sweep *s, size_t first, size_t nr, const unsigned char *vec)
+{
+	for (size_t i = 0; i < nr;) {
+		bool resident = vec[i] & 1;
+		size_t run = run_length(vec, i, nr);
+
+		if (!resident) {
+			if (!s->nr_zap)
+				s->zap_first = first + i;
+			s->nr_zap += run;
+		} else if (s->nr_zap && run < RESIDENT_ABSORB) {
+			s->nr_zap += run; /* given back with the pages around it */
+		} else {
+			zap_flush(s);
+			clear_run(s, first + i, run);
+		}
+		i += run;
+	}
+}
+
+void resident_clear(void *addr, size_t nr_pages, bool clear, struct kz_page *pages)
+{
+	struct sweep s = {.base = addr, .pages = pages, .clear = clear};
+	unsigned char vec[RESIDENT_BATCH];
+
+	kz_assert(clear || pages);
+	for (size_t done = 0; done < nr_pages;) {
+		size_t nr = nr_pages - done < RESIDENT_BATCH ? nr_pages - done : RESIDENT_BATCH;
+
+		if (!os_resident(s.base + (done << KZ_PAGE_SHIFT), nr << KZ_PAGE_SHIFT, vec))
+			memset(vec, 1, nr);
+		sweep_piece(&s, done, nr, vec);
+		done += nr;
+	}
+	zap_flush(&s);
+}
