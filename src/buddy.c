@@ -2,7 +2,9 @@
  * buddy.c - the buddy page pool.
  *
  * Owns the free lists (one free area per order), the list of chunks and
- * the pool's counters. Like the kernel's page allocator, a block of order n
+ * the pool's counters; the chunks' descriptors and their page-map entries
+ * are chunk.c's, which a new chunk is registered with and a wholly free one
+ * unregistered from. Like the kernel's page allocator, a block of order n
  * is 2^n pages aligned to its size; freeing merges it with its buddy (the
  * other half of the order n+1 block they make) for as long as the buddy is
  * free and whole, so a pool whose pages are all free is whole chunks again.
@@ -32,11 +34,12 @@
  *     count its pages in those states;
  *   - pages_in_use, pages_resident and pages_dirty are the sums over all blocks.
  *
- * Locks, in the order they are taken:
+ * Locks, in the order they are taken (init.c's table):
  *   pool.purge_lock  one purge pass at a time (and no pass across fork)
  *   pool.lock        free lists, descriptors' flags, counters, chunk list
- * The metadata arena (meta.c) is only called with pool.lock held. Page
- * contents are cleared and purged with pool.lock dropped.
+ *   chunk_lock       (chunk.c) under pool.lock only where a purge pass hides
+ *                    a wholly free chunk and gives its descriptor back
+ * Page contents are cleared and purged with pool.lock dropped.
  */
 #include "buddy.h"
 
@@ -45,7 +48,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "meta.h"
+#include "chunk.h"
 #include "options.h"
 #include "os.h"
 #include "pagemap.h"
@@ -69,11 +72,8 @@ static struct buddy_pool {
 	pthread_mutex_t lock;
 	pthread_mutex_t purge_lock;
 	struct free_area free_area[KZ_NR_ORDERS];
-	struct kz_list chunks;	     /* every mapped chunk */
-	struct kz_list spare_chunks; /* descriptors not in use, for reuse */
+	struct kz_list chunks; /* every mapped chunk */
 	size_t nr_chunks;
-	size_t nr_huge;
-	size_t huge_bytes;
 	size_t pages_in_use;
 	size_t pages_by_kind[KIND_NR];
 	size_t pages_resident;
@@ -97,13 +97,12 @@ void buddy_init(void)
 	for (unsigned order = 0; order < KZ_NR_ORDERS; order++)
 		list_init(&pool.free_area[order].free_list);
 	list_init(&pool.chunks);
-	list_init(&pool.spare_chunks);
 }
 
-/* Stamps are a wrapping millisecond clock: compare by signed difference. */
+/* Stamps are readings of the wrapping millisecond clock (os.h). */
 static inline bool block_expired(const struct kz_page *page, uint32_t now, uint32_t delay)
 {
-	return (int32_t) (now - page->free.stamp) >= (int32_t) delay;
+	return os_ms_elapsed(now, page->free.stamp, delay);
 }
 
 /*
@@ -262,22 +261,6 @@ static void free_range(struct kz_page *first, size_t nr_pages, struct block_coun
 	}
 }
 
-/* Mark a run allocated: a head and tails that point back to it. */
-static void prep_compound(struct kz_page *page, unsigned order, size_t nr_pages,
-			  enum page_kind kind)
-{
-	kz_assert(IS_ALIGNED(page_index(page), (size_t) 1 << order));
-	page->flags = PG_HEAD;
-	page->order = (uint8_t) order;
-	page->kind = (uint8_t) kind;
-	page->nr_pages = (uint16_t) nr_pages;
-	page->owner = NULL;
-	for (size_t i = 1; i < nr_pages; i++) {
-		page[i].flags = PG_TAIL;
-		page[i].head = (uint16_t) i;
-	}
-}
-
 /*
  * Take the smallest free block that holds @nr_pages from the free lists,
  * resident ones first, split it to size and give its unused tail back.
@@ -307,7 +290,7 @@ static struct kz_page *buddy_take(size_t nr_pages, unsigned order, enum page_kin
 			count->resident -= tail.resident;
 			count->dirty -= tail.dirty;
 		}
-		prep_compound(page, order, nr_pages, kind);
+		page_prep_compound(page, order, nr_pages, kind);
 		pool.pages_in_use += nr_pages;
 		pool.pages_by_kind[kind] += nr_pages;
 		pool.pages_resident -= count->resident;
@@ -317,52 +300,10 @@ static struct kz_page *buddy_take(size_t nr_pages, unsigned order, enum page_kin
 	return NULL;
 }
 
-/* A chunk descriptor: a spare one reset, or a new one from the arena. Pool lock held. */
-static struct kz_chunk *chunk_desc_get(void *base, size_t size)
-{
-	struct kz_chunk *chunk;
-
-	if (list_empty(&pool.spare_chunks)) {
-		chunk = meta_alloc(sizeof(struct kz_chunk), KZ_CHUNK_DESC_ALIGN);
-		if (!chunk)
-			return NULL;
-	} else {
-		chunk = list_entry(pool.spare_chunks.next, struct kz_chunk, link);
-		list_del(&chunk->link);
-		memset(chunk->pages, 0, sizeof(chunk->pages));
-	}
-	chunk->base = (uintptr_t) base;
-	chunk->size = size;
-	return chunk;
-}
-
 /*
- * Point the page map's entries for [base, base + size) at @chunk, which
- * must find them empty, or clear them (NULL). False if the range is beyond
- * the address space the map covers, taken, or a leaf cannot be allocated.
+ * Map and register a new chunk (outside the lock: mmap is slow), add it whole, then take from
+ * the pool. Its pages are all zero until then: any lookup of it sees no block (page.h).
  */
-static bool pagemap_set_range(uintptr_t base, size_t size, struct kz_chunk *chunk)
-{
-	const uintptr_t limit = (uintptr_t) 1 << PAGEMAP_VA_BITS;
-
-	if (base >= limit || size > limit - base)
-		return false;
-	for (size_t off = 0; chunk && off < size; off += KZ_CHUNK_SIZE)
-		if (pagemap_chunk((void *) (base + off)))
-			return false;
-	for (size_t off = 0; off < size; off += KZ_CHUNK_SIZE) {
-		if (!pagemap_set(base + off, chunk)) {
-			while (off) {
-				off -= KZ_CHUNK_SIZE;
-				pagemap_set(base + off, NULL);
-			}
-			return false;
-		}
-	}
-	return true;
-}
-
-/* Map a new chunk (outside the lock: mmap is slow), add it whole, then take from the pool. */
 static struct kz_page *buddy_grow(size_t nr_pages, unsigned order, enum page_kind kind,
 				  struct block_count *count)
 {
@@ -373,16 +314,13 @@ static struct kz_page *buddy_grow(size_t nr_pages, unsigned order, enum page_kin
 	if (!mem)
 		return NULL;
 	vg_noaccess(mem, KZ_CHUNK_SIZE);
-	pthread_mutex_lock(&pool.lock);
-	chunk = chunk_desc_get(mem, KZ_CHUNK_SIZE);
-	if (!chunk || !pagemap_set_range((uintptr_t) mem, KZ_CHUNK_SIZE, chunk)) {
-		if (chunk)
-			list_add(&chunk->link, &pool.spare_chunks);
-		pthread_mutex_unlock(&pool.lock);
+	chunk = chunk_register(mem, KZ_CHUNK_SIZE, KIND_NR, NULL);
+	if (!chunk) {
 		os_unmap(mem, KZ_CHUNK_SIZE);
 		errno = ENOMEM;
 		return NULL;
 	}
+	pthread_mutex_lock(&pool.lock);
 	list_add_tail(&chunk->link, &pool.chunks);
 	pool.nr_chunks++;
 	free_area_add(&chunk->pages[0], KZ_MAX_ORDER, (struct block_count){0, 0}, os_now_ms());
@@ -411,7 +349,7 @@ static void clear_pages(struct kz_page *page, size_t nr_pages)
 
 struct kz_page *buddy_alloc(size_t nr_pages, unsigned align_order, enum page_kind kind)
 {
-	unsigned order = kz_get_order(nr_pages << KZ_PAGE_SHIFT);
+	unsigned order = page_order(nr_pages << KZ_PAGE_SHIFT);
 	struct block_count count = {0, 0};
 	struct kz_page *page;
 
@@ -495,84 +433,6 @@ void buddy_mark_freeing(struct kz_page *page, bool freeing)
 }
 
 /*
- * A huge mapping gets a descriptor like a chunk's, and every page-map entry
- * it spans points at it; all its pages are tails of page 0, so any address
- * in it finds the head, which says KIND_HUGE.
- */
-struct kz_chunk *buddy_huge_register(void *base, size_t size)
-{
-	struct kz_chunk *chunk;
-
-	pthread_mutex_lock(&pool.lock);
-	chunk = chunk_desc_get(base, size);
-	if (chunk && !pagemap_set_range((uintptr_t) base, size, chunk)) {
-		list_add(&chunk->link, &pool.spare_chunks);
-		chunk = NULL;
-	}
-	if (chunk) {
-		prep_compound(&chunk->pages[0], 0, KZ_CHUNK_PAGES, KIND_HUGE);
-		pool.nr_huge++;
-		pool.huge_bytes += size;
-	}
-	pthread_mutex_unlock(&pool.lock);
-	if (!chunk)
-		errno = ENOMEM;
-	return chunk;
-}
-
-bool buddy_huge_resize(struct kz_chunk *chunk, size_t size)
-{
-	uintptr_t old_end =
-		ALIGN_DOWN(chunk->base + chunk->size - 1, KZ_CHUNK_SIZE) + KZ_CHUNK_SIZE;
-	uintptr_t new_end = ALIGN_DOWN(chunk->base + size - 1, KZ_CHUNK_SIZE) + KZ_CHUNK_SIZE;
-	bool ok = true;
-
-	pthread_mutex_lock(&pool.lock);
-	if (new_end > old_end)
-		ok = pagemap_set_range(old_end, new_end - old_end, chunk);
-	else if (new_end < old_end)
-		pagemap_set_range(new_end, old_end - new_end, NULL);
-	if (ok) {
-		pool.huge_bytes += size - chunk->size;
-		chunk->size = size;
-	}
-	pthread_mutex_unlock(&pool.lock);
-	if (!ok)
-		errno = ENOMEM;
-	return ok;
-}
-
-bool buddy_region_register(void *base, enum page_kind kind, void *owner)
-{
-	struct kz_chunk *chunk;
-	bool ok = false;
-
-	pthread_mutex_lock(&pool.lock);
-	chunk = chunk_desc_get(base, KZ_CHUNK_SIZE);
-	if (chunk) {
-		prep_compound(&chunk->pages[0], 0, KZ_CHUNK_PAGES, kind);
-		chunk->pages[0].owner = owner;
-		ok = pagemap_set_range((uintptr_t) base, KZ_CHUNK_SIZE, chunk);
-		if (!ok)
-			list_add(&chunk->link, &pool.spare_chunks);
-	}
-	pthread_mutex_unlock(&pool.lock);
-	if (!ok)
-		errno = ENOMEM;
-	return ok;
-}
-
-void buddy_huge_unregister(struct kz_chunk *chunk)
-{
-	pthread_mutex_lock(&pool.lock);
-	pagemap_set_range(chunk->base, chunk->size, NULL);
-	list_add(&chunk->link, &pool.spare_chunks);
-	pool.nr_huge--;
-	pool.huge_bytes -= chunk->size;
-	pthread_mutex_unlock(&pool.lock);
-}
-
-/*
  * Take up to PURGE_BATCH expired blocks off the free lists: resident ones to
  * purge, and whole clean chunks to unmap (their page-map entries are cleared
  * at once, so no lookup finds them from here on). Pool lock held.
@@ -597,7 +457,7 @@ static size_t purge_isolate(struct kz_page **batch, uint32_t now, uint32_t delay
 			if (!page->free.nr_resident) {
 				struct kz_chunk *chunk = page_chunk(page);
 
-				pagemap_set_range(chunk->base, KZ_CHUNK_SIZE, NULL);
+				chunk_hide(chunk);
 				list_del(&chunk->link);
 				pool.nr_chunks--;
 			}
@@ -619,7 +479,7 @@ static size_t purge_putback(struct kz_page **batch, const bool *purged, size_t n
 		struct kz_page *page = batch[i];
 
 		if (!page->free.nr_resident) {
-			list_add(&page_chunk(page)->link, &pool.spare_chunks);
+			chunk_release(page_chunk(page));
 			pool.chunks_unmapped++;
 			continue;
 		}
@@ -696,8 +556,6 @@ void buddy_stats(struct kz_pool_stats *st)
 	for (unsigned order = 0; order < KZ_NR_ORDERS; order++)
 		st->free_blocks[order] = pool.free_area[order].nr_free;
 	st->chunks = pool.nr_chunks;
-	st->huge_mappings = pool.nr_huge;
-	st->huge_bytes = pool.huge_bytes;
 	st->pages_large = pool.pages_by_kind[KIND_LARGE];
 	st->pages_slab = pool.pages_by_kind[KIND_SLAB];
 	st->pages_mapped = pool.nr_chunks * KZ_CHUNK_PAGES;

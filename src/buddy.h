@@ -1,8 +1,8 @@
 /*
  * buddy.h - the buddy page pool: blocks of 2^order pages, orders 0 to
  * KZ_MAX_ORDER, split and coalesced as the kernel's page allocator does,
- * handed out zeroed, purged back to the OS when they stay unused. The pool
- * also owns the page map, so huge mappings are registered with it.
+ * handed out zeroed, purged back to the OS when they stay unused. Its
+ * chunks are registered in the page map through chunk.h.
  */
 #ifndef KZ_BUDDY_H
 #define KZ_BUDDY_H
@@ -26,7 +26,7 @@ void buddy_init(void);
 
 /*
  * @nr_pages (1 to KZ_CHUNK_PAGES) zeroed pages at the start of a block of
- * order max(kz_get_order(nr_pages * KZ_PAGE_SIZE), @align_order), so
+ * order max(page_order(nr_pages * KZ_PAGE_SIZE), @align_order), so
  * aligned to that block; the rest of the block stays in the pool (the
  * kernel's alloc_pages_exact). The head's descriptor, or NULL with ENOMEM.
  * The head's state is PAGE_ZEROED if every page was resident when handed
@@ -40,9 +40,6 @@ struct kz_page *buddy_alloc(size_t nr_pages, unsigned align_order, enum page_kin
  * freed, the pool still counts it in use.
  */
 void buddy_mark_freeing(struct kz_page *page, bool freeing);
-
-/* Resize a registered huge mapping's page-map range (it shrank or grew in place). */
-bool buddy_huge_resize(struct kz_chunk *chunk, size_t size);
 
 /* What the pages of a block given back hold (buddy_free). */
 enum buddy_fill {
@@ -60,17 +57,6 @@ enum buddy_fill {
 enum buddy_err buddy_free(struct kz_page *page, size_t nr_pages, enum page_kind kind,
 			  enum buddy_fill fill);
 
-/* Make a huge mapping findable through the page map; NULL + ENOMEM. */
-struct kz_chunk *buddy_huge_register(void *base, size_t size);
-void buddy_huge_unregister(struct kz_chunk *chunk);
-
-/*
- * Make a chunk-sized region at @base that the pool does not manage findable through the page
- * map: every page a part of one allocated block of @kind whose head's owner is @owner, set before
- * any lookup can find it. Not counted in the pool's stats; registered for good. False + ENOMEM.
- */
-bool buddy_region_register(void *base, enum page_kind kind, void *owner);
-
 /* Purge free pages older than the purge delay, or (@all) every free page,
  * and unmap chunks that stayed wholly free; returns the bytes purged. */
 size_t buddy_purge(bool all);
@@ -78,6 +64,7 @@ size_t buddy_purge(bool all);
 /* Does the pool hold anything a later purge pass would give back? */
 bool buddy_purge_pending(void);
 
+/* The pool's figures of @stats: all but the huge mappings' (huge_stats). */
 void buddy_stats(struct kz_pool_stats *stats);
 
 /* Walk every chunk and free list and check each invariant; fatal if one is broken. */

@@ -1,6 +1,6 @@
 /*
  * huge.c - objects above 4 MiB: direct mappings aligned to a chunk,
- * registered in the page map through the pool, and resized with mremap
+ * registered in the page map (chunk.h), and resized with mremap
  * (in place, or by moving the pages to a new aligned place, never copying).
  *
  * Freed mappings are kept for reuse (glibc's dynamic mmap threshold is why
@@ -32,15 +32,21 @@
  * it lives (vg.h).
  *
  * A cached mapping's descriptor head is PG_HEAD | PG_FREE, so a free of it
- * is a double free. Lock: huge_lock guards the cache list; it is taken
- * before the pool's locks (huge_lock -> pool.lock), never the other way.
+ * is a double free. Owns the counters of huge mappings (all of them
+ * registered, and of those the cached ones): a mapping is counted from its
+ * registration to its unregistration, so the cached ones are always among
+ * the registered ones.
+ *
+ * Lock: huge.lock guards the cache list and the counters; no other lock is
+ * taken under it (a mapping is registered, unregistered and unmapped with it
+ * dropped).
  */
-#include "large.h"
+#include "huge.h"
 
 #include <errno.h>
 #include <pthread.h>
 
-#include "buddy.h"
+#include "chunk.h"
 #include "options.h"
 #include "os.h"
 #include "purge.h"
@@ -56,6 +62,8 @@ static struct {
 	struct kz_list cached; /* freed mappings, newest first */
 	size_t nr_cached;
 	size_t bytes_cached;
+	size_t nr_mapped; /* every registered mapping, cached ones too */
+	size_t bytes_mapped;
 } huge = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static size_t huge_scan(bool all);
@@ -69,17 +77,23 @@ void huge_init(void)
 	purge_register(&huge_shrinker);
 }
 
-static size_t page_round(size_t size)
+/* Count a mapping of @size bytes registered (@nr 1), unregistered (-1), or resized by @size (0). */
+static void huge_count(int nr, ptrdiff_t size)
 {
-	return (size + KZ_PAGE_SIZE - 1) & ~(KZ_PAGE_SIZE - 1);
+	pthread_mutex_lock(&huge.lock);
+	huge.nr_mapped += (size_t) nr;
+	huge.bytes_mapped += (size_t) size;
+	pthread_mutex_unlock(&huge.lock);
 }
 
+/* Unregister a mapping and unmap it. Lock not held. */
 static void huge_unmap(struct kz_chunk *chunk)
 {
 	void *base = (void *) chunk->base;
 	size_t size = chunk->size;
 
-	buddy_huge_unregister(chunk);
+	huge_count(-1, -(ptrdiff_t) size);
+	chunk_unregister(chunk);
 	os_unmap(base, size);
 }
 
@@ -170,8 +184,10 @@ static void huge_trim(struct kz_chunk *chunk, size_t len)
 		errno = saved_errno;
 		return;
 	}
-	if (buddy_huge_resize(chunk, size))
+	if (chunk_resize(chunk, size)) {
+		huge_count(0, (ptrdiff_t) size - (ptrdiff_t) old);
 		os_unmap(base + size, old - size);
+	}
 }
 
 /*
@@ -189,12 +205,13 @@ static struct kz_chunk *huge_map(size_t len, size_t align, size_t guard)
 		os_unmap(mem, len + guard);
 		return NULL;
 	}
-	chunk = buddy_huge_register(mem, len + guard);
+	chunk = chunk_register(mem, len + guard, KIND_HUGE, NULL);
 	if (!chunk) {
 		os_unmap(mem, len + guard);
 		return NULL;
 	}
 	chunk->guard = guard;
+	huge_count(1, (ptrdiff_t) (len + guard));
 	return chunk;
 }
 
@@ -202,7 +219,7 @@ void *huge_alloc(size_t size, size_t align)
 {
 	/* At least a page: memalign(8 MiB, 0) must be a unique pointer of ours, not a 0-byte map.
 	 */
-	size_t len = size ? page_round(size) : KZ_PAGE_SIZE, guard = huge_guard();
+	size_t len = size ? page_align(size) : KZ_PAGE_SIZE, guard = huge_guard();
 	struct kz_chunk *chunk;
 	void *mem;
 
@@ -258,7 +275,7 @@ size_t huge_free(struct kz_chunk *chunk)
 
 void *huge_resize(struct kz_chunk *chunk, size_t size)
 {
-	size_t len = page_round(size), old = huge_usable(chunk);
+	size_t len = page_align(size), old = huge_usable(chunk);
 	void *base = (void *) chunk->base, *dest;
 	struct kz_chunk *moved;
 
@@ -275,7 +292,8 @@ void *huge_resize(struct kz_chunk *chunk, size_t size)
 	 * mapping, whose guard is in the way...
 	 */
 	if (!chunk->guard && os_remap_inplace(base, old, len)) {
-		if (buddy_huge_resize(chunk, len)) {
+		if (chunk_resize(chunk, len)) {
+			huge_count(0, (ptrdiff_t) len - (ptrdiff_t) old);
 			vg_resize(base, old, len);
 			vg_defined((char *) base + old, len - old); /* fresh pages: zero */
 			return base;
@@ -296,14 +314,16 @@ void *huge_resize(struct kz_chunk *chunk, size_t size)
 	vg_free(base);
 	vg_show_ptr(&chunk->base, base);
 	if (!os_remap_move(base, old, dest, len)) {
-		buddy_huge_unregister(moved); /* the descriptor may be reused at once */
+		huge_count(-1, -(ptrdiff_t) moved->size);
+		chunk_unregister(moved); /* the descriptor may be reused at once */
 		os_unmap(dest, len + chunk->guard);
 		huge_hand_out(chunk); /* still there, and still the program's */
 		return NULL;
 	}
 	if (chunk->guard) /* left behind by the move */
 		os_unmap((char *) base + old, chunk->guard);
-	buddy_huge_unregister(chunk);
+	huge_count(-1, -(ptrdiff_t) chunk->size);
+	chunk_unregister(chunk);
 	return huge_hand_out(moved);
 }
 
@@ -317,8 +337,7 @@ static size_t huge_scan(bool all)
 	while (!list_empty(&huge.cached)) {
 		struct kz_chunk *old = list_entry(huge.cached.prev, struct kz_chunk, link);
 
-		if (!all &&
-		    (int32_t) (now - old->pages[0].free.stamp) < (int32_t) kz_opt.purge_delay_ms)
+		if (!all && !os_ms_elapsed(now, old->pages[0].free.stamp, kz_opt.purge_delay_ms))
 			break;
 		bytes += cache_evict_oldest();
 	}
@@ -337,14 +356,15 @@ static bool huge_pending(void)
 }
 
 /*
- * Under huge.lock every cached mapping is still registered with the pool (it is cached after it
- * is registered and uncached before it is unregistered), so the cached ones are always a part of
- * the pool's huge mappings here.
+ * Under huge.lock every cached mapping is counted as registered (it is cached after it is
+ * counted and uncached before it is uncounted), so the cached ones are always a part of the huge
+ * mappings here.
  */
-void huge_pool_stats(struct kz_pool_stats *st)
+void huge_stats(struct kz_pool_stats *st)
 {
 	pthread_mutex_lock(&huge.lock);
-	buddy_stats(st);
+	st->huge_mappings = huge.nr_mapped;
+	st->huge_bytes = huge.bytes_mapped;
 	st->huge_cached = huge.nr_cached;
 	st->huge_cached_bytes = huge.bytes_cached;
 	pthread_mutex_unlock(&huge.lock);

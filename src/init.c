@@ -21,7 +21,9 @@
 
 #include "buddy.h"
 #include "canary.h"
+#include "chunk.h"
 #include "clear.h"
+#include "huge.h"
 #include "kmalloc.h"
 #include "kzmalloc.h"
 #include "large.h"
@@ -53,15 +55,18 @@ static int stats_fd = -1;
  *   3. kmem_cache.lock (slab.c)     one per class, never two at once (fork
  *                                   takes them in class order): partial lists,
  *                                   free maps, counts; may allocate from the
- *                                   pool (5, 6) and the arena (9), never free
- *   4. huge.lock (huge.c)           the cache of freed mappings; registers
- *                                   and unregisters them with the pool (6)
+ *                                   pool (5, 6, 7) and the arena (10), never free
+ *   4. huge.lock (huge.c)           the cache of freed mappings, the huge
+ *                                   counters; nothing is taken under it
  *   5. pool.purge_lock (buddy.c)    one purge pass at a time
  *   6. pool.lock (buddy.c)          free lists, page descriptors' states,
- *                                   counters, chunks, the page map's writes
- *   7. purger.lock (purge.c)        the purger thread's pending flag
- *   8. zero.lock (zero_size.c)      the zero-size regions' bitmaps
- *   9. meta_lock (meta.c)           the metadata arena: under 3 and 6, or alone
+ *                                   counters, the list of chunks
+ *   7. chunk_lock (chunk.c)         spare chunk descriptors, the page map's
+ *                                   writes: under 6 (a purge unregistering a
+ *                                   wholly free chunk) or alone
+ *   8. purger.lock (purge.c)        the purger thread's pending flag
+ *   9. zero.lock (zero_size.c)      the zero-size regions' bitmaps
+ *  10. meta_lock (meta.c)           the metadata arena: under 3 and 7, or alone
  *
  * Nothing that may allocate, start a thread or call the program runs with
  * any of them held; page contents are cleared and purged with pool.lock
@@ -78,6 +83,7 @@ static const struct {
 	{huge_cache_lock, 1},
 	{buddy_purge_lock, 1},
 	{buddy_pool_lock, 1},
+	{chunk_lock, 1},
 	{purge_purger_lock, 1},
 	{zero_size_lock, 1},
 	{meta_arena_lock, 1},

@@ -27,6 +27,7 @@
 #include "buddy.h"
 #include "canary.h"
 #include "fatal.h"
+#include "huge.h"
 #include "init.h"
 #include "kmalloc_fast.h"
 #include "kzmalloc.h"

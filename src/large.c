@@ -41,6 +41,7 @@
 #include <string.h>
 
 #include "buddy.h"
+#include "huge.h"
 #include "options.h"
 #include "os.h"
 #include "purge.h"
@@ -100,9 +101,9 @@ void large_init(void)
 
 void *large_alloc(size_t size, size_t align)
 {
-	size_t nr_pages = size ? (size + KZ_PAGE_SIZE - 1) >> KZ_PAGE_SHIFT : 1;
+	size_t nr_pages = size ? page_align(size) >> KZ_PAGE_SHIFT : 1;
 	size_t nr_guard = kz_opt.check & KZ_CHECK_GUARD ? 1 : 0;
-	unsigned align_order = align > KZ_PAGE_SIZE ? kz_get_order(align) : 0;
+	unsigned align_order = align > KZ_PAGE_SIZE ? page_order(align) : 0;
 	struct kz_page *page;
 	char *addr;
 

@@ -7,7 +7,7 @@
  *
  * Invariant: cur <= end, both inside the newest region's usable part;
  * nothing is freed.
- * Lock: meta_lock, a leaf taken under a cache lock or the pool lock, and
+ * Lock: meta_lock, a leaf taken under a cache lock or chunk_lock, and
  * with no lock held by a new thread's first allocation (its thread cache),
  * the zero-size regions and the stats report: last in init.c's lock order.
  */

@@ -71,6 +71,16 @@ void *os_thread_tls_block(pthread_t thread);
 uint32_t os_now_ms(void);
 
 /*
+ * Have at least @delay ms passed from @since to @now, two readings of
+ * os_now_ms? Compared by signed difference, so right across a wrap (for
+ * spans under 24 days).
+ */
+static inline bool os_ms_elapsed(uint32_t now, uint32_t since, uint32_t delay)
+{
+	return (int32_t) (now - since) >= (int32_t) delay;
+}
+
+/*
  * Fault injection: defined only in KZ_FAULT_INJECTION builds, for tests.
  *
  * A plan makes some of the calls that map, protect, advise or query memory fail as the OS

@@ -141,10 +141,46 @@ static inline uint16_t page_flags_kind(const struct kz_page *page)
 
 static_assert(offsetof(struct kz_page, kind) == offsetof(struct kz_page, flags) + 1,
 	      "flags and kind are adjacent");
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+	      "page_state16: flags in the low byte (x86-64 only; CMakeLists.txt)");
 
 static inline struct kz_page *compound_head(struct kz_page *page)
 {
 	return (page->flags & PG_TAIL) ? page - page->head : page;
+}
+
+/*
+ * Mark a run allocated (the kernel's prep_compound_page): a head of @kind
+ * with @nr_pages from an order-@order block, and tails that point back to it.
+ */
+static inline void page_prep_compound(struct kz_page *page, unsigned order, size_t nr_pages,
+				      enum page_kind kind)
+{
+	kz_assert(IS_ALIGNED(page_index(page), (size_t) 1 << order));
+	page->flags = PG_HEAD;
+	page->order = (uint8_t) order;
+	page->kind = (uint8_t) kind;
+	page->nr_pages = (uint16_t) nr_pages;
+	page->owner = NULL;
+	for (size_t i = 1; i < nr_pages; i++) {
+		page[i].flags = PG_TAIL;
+		page[i].head = (uint16_t) i;
+	}
+}
+
+/* The smallest order whose block holds @size bytes, 0 for 0 (kz_get_order, the kernel's
+ * get_order). */
+static inline unsigned page_order(size_t size)
+{
+	if (size <= KZ_PAGE_SIZE)
+		return 0;
+	return (unsigned) (64 - __builtin_clzl((size - 1) >> KZ_PAGE_SHIFT));
+}
+
+/* @size rounded up to whole pages (the kernel's PAGE_ALIGN); 0 if that wraps. */
+static inline size_t page_align(size_t size)
+{
+	return (size + KZ_PAGE_SIZE - 1) & ~((size_t) KZ_PAGE_SIZE - 1);
 }
 
 #endif /* KZ_PAGE_H */

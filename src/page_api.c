@@ -1,6 +1,7 @@
 /*
  * page_api.c - the kernel-style page API (kzmalloc.h): argument checks,
- * errno, and the misuse messages. The pool itself is buddy.c.
+ * errno, and the misuse messages, and the pool's counters assembled from
+ * their owners (buddy.c, huge.c). The pool itself is buddy.c.
  *
  * A freed address is checked before the pool touches anything: the page
  * map says whether the pool owns it at all (without reading the address),
@@ -11,17 +12,15 @@
 
 #include "buddy.h"
 #include "fatal.h"
+#include "huge.h"
 #include "init.h"
 #include "kzmalloc.h"
-#include "large.h"
 #include "pagemap.h"
 #include "purge.h"
 
 unsigned kz_get_order(size_t size)
 {
-	if (size <= KZ_PAGE_SIZE)
-		return 0;
-	return (unsigned) (64 - __builtin_clzl((size - 1) >> KZ_PAGE_SHIFT));
+	return page_order(size);
 }
 
 void *kz_alloc_pages(unsigned order)
@@ -83,5 +82,6 @@ size_t kz_trim(void)
 void kz_get_pool_stats(struct kz_pool_stats *stats)
 {
 	kz_init();
-	huge_pool_stats(stats);
+	buddy_stats(stats);
+	huge_stats(stats);
 }

@@ -5,7 +5,7 @@
  * or a zeroed-at-birth leaf from the metadata arena, so a lookup never
  * tests the root; leaf->entry[j] is 0 or the descriptor of the chunk
  * mapped at ((i << LEAF_BITS) | j) << KZ_CHUNK_SHIFT, minus pagemap_bias.
- * Lock: callers hold the pool lock; readers use acquire loads, so a reader
+ * Lock: callers hold chunk_lock (chunk.c); readers use acquire loads, so a reader
  * that finds a chunk also sees its descriptor initialised.
  */
 #include "pagemap.h"

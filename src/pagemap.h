@@ -7,7 +7,7 @@
  * leaf, never NULL) and never touches the address itself, so stack,
  * foreign or wild pointers are answered safely.
  *
- * Lock-free readers; writers hold the pool lock. A leaf, once installed,
+ * Lock-free readers; writers hold chunk_lock (chunk.c). A leaf, once installed,
  * stays for the life of the process.
  */
 #ifndef KZ_PAGEMAP_H

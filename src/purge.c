@@ -171,7 +171,7 @@ static void purge_on_free(void)
 {
 	uint32_t now = os_now_ms(), last = atomic_load_explicit(&last_pass, memory_order_relaxed);
 
-	if ((int32_t) (now - last) < (int32_t) (kz_opt.purge_delay_ms / 2))
+	if (!os_ms_elapsed(now, last, kz_opt.purge_delay_ms / 2))
 		return;
 	if (atomic_compare_exchange_strong(&last_pass, &last, now))
 		purge_pass(false);

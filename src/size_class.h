@@ -9,8 +9,8 @@
  * it occupies 48 bytes under any 16-byte-aligned allocator).
  *
  * Columns: size in bytes; slab order (a slab is 2^order pages), chosen so
- * that a slab holds enough objects and its tail wastes at most 1/16 of it
- * (1/8 for kmalloc-112k); thread-cache capacity (about 64 KiB of objects).
+ * that a slab holds enough objects and its tail wastes at most 1/8 of it
+ * (checked below); thread-cache capacity (about 64 KiB of objects).
  * Enough objects means two at least: under memcheck a slab hands out only
  * its odd slots (slab.c), half of them, and must still hand out one.
  */

@@ -10,7 +10,9 @@
  * whole lines, each write at most PIPE_BUF bytes (atomic on a pipe): two
  * threads reporting at once may alternate runs of lines, as glibc's
  * malloc_stats does, but never share a buffer or split a line. No locks of
- * its own: each number comes from its owner.
+ * its own: each number comes from its owner, read directly (not through
+ * kz_get_pool_stats, which starts the library: the report is printed by
+ * init.c's destructor, and the layers it calls never call up into it).
  */
 #include <assert.h>
 #include <limits.h>
@@ -19,7 +21,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buddy.h"
 #include "fatal.h"
+#include "huge.h"
 #include "kzmalloc.h"
 #include "meta.h"
 #include "options.h"
@@ -98,7 +102,8 @@ void kz_stats_print(int fd)
 			   info.num_objs, kz_class_size[cls], info.objs_per_slab,
 			   info.pages_per_slab);
 	}
-	kz_get_pool_stats(&st);
+	buddy_stats(&st);
+	huge_stats(&st);
 	report_add(&r, "kzmalloc buddyinfo: pool ");
 	for (unsigned order = 0; order <= KZ_MAX_ORDER; order++)
 		report_add(&r, " %6zu", st.free_blocks[order]);

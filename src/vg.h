@@ -45,7 +45,7 @@
 #endif
 
 /* True under memcheck: set by vg_init before anything else starts, read-only afterwards. */
-extern bool vg_memcheck;
+extern KZ_HIDDEN bool vg_memcheck;
 
 /* Find out whether memcheck runs us: no getenv, no allocation. */
 void vg_init(void);

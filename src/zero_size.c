@@ -2,7 +2,7 @@
  * zero_size.c - zero-size pointers in no-access regions (KZMALLOC_CHECK=zero-size; zero_size.h).
  *
  * Owns the regions: chunk-aligned 4 MiB reservations from the OS layer, mapped PROT_NONE and
- * registered in the page map (buddy_region_register) for the life of the process, each with a
+ * registered in the page map (chunk_register) for the life of the process, each with a
  * record from the metadata arena holding one live bit per 16-byte slot. A region is one
  * KIND_ZERO block, so any address in it finds its record through the page map without being
  * touched. The records form a ring; allocation is next-fit from a cursor that goes round it, so a
@@ -16,8 +16,8 @@
  * cleared under the lock, and only for slots inside it.
  *
  * Lock: zero.lock guards the ring, the cursor, the bitmaps and the counters. A leaf: the OS
- * layer, the metadata arena and the pool are called with it dropped, so it may be taken under any
- * other lock (init.c's lock order: 8 of 9).
+ * layer, the metadata arena and the chunk registry are called with it dropped, so it may be
+ * taken under any other lock (init.c's lock order: 9 of 10).
  */
 #include "zero_size.h"
 
@@ -25,7 +25,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#include "buddy.h"
+#include "chunk.h"
 #include "meta.h"
 #include "os.h"
 #include "vg.h"
@@ -132,7 +132,7 @@ static bool region_grow(void)
 		return false;
 	base = os_reserve_aligned(KZ_CHUNK_SIZE, KZ_CHUNK_SIZE);
 	r->base = (uintptr_t) base;
-	if (base && !buddy_region_register(base, KIND_ZERO, r)) {
+	if (base && !chunk_register(base, KZ_CHUNK_SIZE, KIND_ZERO, r)) {
 		os_unreserve(base, KZ_CHUNK_SIZE);
 		base = NULL;
 	}
