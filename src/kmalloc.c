@@ -127,8 +127,7 @@ void *kmalloc_miss(size_t cls, size_t size)
 {
 	kz_init();
 	purge_start_wanted();
-	/* The very first malloc up to 1 KiB chose its class by the table before start-up filled it.
-	 */
+	/* A malloc up to 1 KiB made before start-up chose its class by the table of then. */
 	if (unlikely(kz_class_size[cls] < size + harden_canary_room()))
 		cls = kmalloc_route(size, KZ_MIN_ALIGN).cls;
 	if (unlikely(vg_memcheck))
@@ -160,8 +159,8 @@ static void *alloc_routed(struct route r, size_t size, size_t align)
 	}
 }
 
-/* Above 1 KiB, and 0 (size - 1 wraps). */
-void *kmalloc_slow(size_t size)
+/* Above 1 KiB, and 0 (size - 1 wraps). Out of line, so that calloc's fast path stays short. */
+__attribute__((noinline)) void *kmalloc_slow(size_t size)
 {
 	kz_init();
 	return alloc_routed(kmalloc_route(size, KZ_MIN_ALIGN), size, KZ_MIN_ALIGN);
