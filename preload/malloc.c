@@ -93,10 +93,8 @@ EXPORT void *reallocarray(void *ptr, size_t nmemb, size_t size)
 
 	if (!memcheck_serves_malloc())
 		return kreallocarray(ptr, nmemb, size);
-	if (__builtin_mul_overflow(nmemb, size, &total)) {
-		errno = ENOMEM;
+	if (!kmalloc_array_size(nmemb, size, &total))
 		return NULL;
-	}
 	return realloc(ptr, total);
 }
 
@@ -122,15 +120,13 @@ EXPORT void *valloc(size_t size)
 
 EXPORT void *pvalloc(size_t size)
 {
-	size_t rounded = (size + KZ_PAGE_SIZE - 1) & ~(KZ_PAGE_SIZE - 1);
+	size_t rounded;
 
 	if (!memcheck_serves_malloc())
 		return kpvalloc(size);
-	if (rounded < size) {
-		errno = ENOMEM;
+	if (!kmalloc_pvalloc_size(size, &rounded))
 		return NULL;
-	}
-	return memalign(KZ_PAGE_SIZE, rounded ? rounded : KZ_PAGE_SIZE);
+	return memalign(KZ_PAGE_SIZE, rounded);
 }
 
 EXPORT size_t malloc_usable_size(void *ptr)

@@ -1,5 +1,8 @@
 /*
  * canary.c - filling and checking the end-of-object canary (canary.h).
+ *
+ * Owns canary_room and the secret: written once by canary_init during start-up, read-only
+ * afterwards. No locks.
  */
 #include "canary.h"
 
@@ -7,21 +10,18 @@
 #include <sys/auxv.h>
 
 #include "fatal.h"
-#include "options.h"
-#include "vg.h"
 
 /* Until start-up decides, as if the canary were on: a class chosen early has room for it. */
-size_t kz_canary_room = KZ_CANARY_MIN;
+size_t canary_room = KZ_CANARY_MIN;
 static uint64_t canary_secret;
 
-void canary_init(void)
+void canary_init(bool on)
 {
 	const void *random = (const void *) getauxval(AT_RANDOM);
 	uint64_t bytes[2];
 
-	/* memcheck's own redzones serve there, and its blocks are whole objects. */
-	if (!(kz_opt.check & KZ_CHECK_CANARY) || vg_memcheck) {
-		kz_canary_room = 0;
+	if (!on) {
+		canary_room = 0;
 		return;
 	}
 	/* AT_RANDOM: 16 bytes from the kernel (not aligned), there from exec on; or an address. */
@@ -31,7 +31,7 @@ void canary_init(void)
 	} else {
 		canary_secret = (uintptr_t) &canary_secret;
 	}
-	kz_canary_room = KZ_CANARY_MIN;
+	canary_room = KZ_CANARY_MIN;
 }
 
 /* A per-block key: the address through a multiply that spreads it, keyed by the secret. */

@@ -13,11 +13,13 @@
  * Class objects and page runs carry it; huge mappings do not (their tail
  * pages are never touched: KZMALLOC_CHECK=guard covers them).
  *
- * The secret is set at start-up and read-only afterwards. No locks.
+ * Whether the canary is on is the hardening policy's (harden.h: harden_canary); this file fills
+ * and checks it. The secret is set at start-up and read-only afterwards. No locks.
  */
 #ifndef KZ_CANARY_H
 #define KZ_CANARY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,13 +29,13 @@
 
 /*
  * The bytes a request needs beyond its size: KZ_CANARY_MIN with the canary, 0 without (set by
- * canary_init, read-only afterwards; KZ_CANARY_MIN before it, so that a request above 1 KiB made
- * before start-up never gets a class the canary's room would not fit).
+ * canary_init, read-only afterwards; KZ_CANARY_MIN before it, as if it were on). Read it through
+ * harden_canary_room (harden.h).
  */
-extern KZ_HIDDEN size_t kz_canary_room;
+extern KZ_HIDDEN size_t canary_room;
 
-/* Take the secret and decide whether the canary is on (after options_init and vg_init). */
-void canary_init(void);
+/* Turn the canary on (take the secret) or off; once, at start-up (harden_init). */
+void canary_init(bool on);
 
 /* Fill the canary of the block @obj of @room bytes that serves a request of @size bytes. */
 void canary_arm(void *obj, size_t room, size_t size);

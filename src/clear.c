@@ -1,5 +1,5 @@
 /*
- * clear.c - the per-class clear routines behind kz_clear_class.
+ * clear.c - the per-class clear routines behind clear_class.
  *
  * Class sizes are multiples of 16 and objects are 16-byte aligned, so a
  * class of up to 1 KiB is cleared by size/16 aligned SSE2 stores, or by
@@ -7,6 +7,9 @@
  * kmalloc-32 is two instructions and a return, kmalloc-1k thirty-two.
  * Straight-line code beats memset's size dispatch for every class up to
  * there; above it memset (vector loops, then rep stosb) is as good.
+ *
+ * With the canary each class has its own canary routine too, which knows its class's size, so a
+ * routine needs nothing but the object (no page-map walk).
  *
  * No state but the table; no locks (written before any thread allocates).
  */
@@ -16,12 +19,11 @@
 #include <string.h>
 
 #include "canary.h"
-#include "pagemap.h"
-#include "slab.h"
 
 #define CLEAR_INLINE_MAX 1024
 
-object_clear_fn kz_clear_class[KZ_NR_CLASSES];
+object_clear_fn clear_class[KZ_NR_CLASSES];
+static bool canary_clears_whole; /* with the canary: CLEAR_WHOLE, else only past the request */
 
 typedef char v16 __attribute__((vector_size(16), aligned(16)));
 typedef char v32 __attribute__((vector_size(32), aligned(16)));
@@ -61,6 +63,21 @@ static inline __attribute__((always_inline, target("avx2"))) void clear_avx2(cha
 		*(v16 *) (p + size - 16) = (v16){0};
 }
 
+/*
+ * With the canary, every class: check it (free's fast path has only the object; the routine
+ * knows its class's size), then clear what the mode clears, and the canary always, so that a
+ * freed object holds nothing of kzmalloc's.
+ */
+static void clear_canary(void *obj, size_t room)
+{
+	size_t size = canary_check(obj, room, "free");
+
+	if (canary_clears_whole)
+		size = 0;
+	memset((char *) obj + size, 0, room - size);
+	clear_first_word(obj);
+}
+
 #define CLEAR_ROUTINES(size, order, cap)                                                           \
 	static void clear_sse2_##size(void *obj)                                                   \
 	{                                                                                          \
@@ -69,43 +86,35 @@ static inline __attribute__((always_inline, target("avx2"))) void clear_avx2(cha
 	__attribute__((target("avx2"))) static void clear_avx2_##size(void *obj)                   \
 	{                                                                                          \
 		clear_avx2(obj, size);                                                             \
+	}                                                                                          \
+	static void clear_canary_##size(void *obj)                                                 \
+	{                                                                                          \
+		clear_canary(obj, size);                                                           \
 	}
 KZ_SIZE_CLASSES(CLEAR_ROUTINES)
 
-#define CLEAR_SSE2_ITEM(size, order, cap) clear_sse2_##size,
-#define CLEAR_AVX2_ITEM(size, order, cap) clear_avx2_##size,
+#define CLEAR_SSE2_ITEM(size, order, cap)   clear_sse2_##size,
+#define CLEAR_AVX2_ITEM(size, order, cap)   clear_avx2_##size,
+#define CLEAR_CANARY_ITEM(size, order, cap) clear_canary_##size,
 static const object_clear_fn clear_sse2_class[KZ_NR_CLASSES] = {KZ_SIZE_CLASSES(CLEAR_SSE2_ITEM)};
 static const object_clear_fn clear_avx2_class[KZ_NR_CLASSES] = {KZ_SIZE_CLASSES(CLEAR_AVX2_ITEM)};
+static const object_clear_fn clear_canary_class[KZ_NR_CLASSES] = {
+	KZ_SIZE_CLASSES(CLEAR_CANARY_ITEM)};
 
-/*
- * With the canary, every class: check it (free's fast path has only the object; the page map
- * gives its class), then clear what the mode clears, and the canary always, so that a freed
- * object holds nothing of kzmalloc's.
- */
-static void clear_canary(void *obj)
-{
-	struct slab *slab = compound_head(pagemap_lookup_page(obj))->owner;
-	size_t room = kz_class_size[slab->cls], size = canary_check(obj, room, "free");
-
-	if (kz_opt.init == KZ_INIT_FREE)
-		size = 0;
-	memset((char *) obj + size, 0, room - size);
-	clear_first_word(obj);
-}
-
-void clear_init(enum kz_init_mode mode)
+void clear_init(enum clear_mode mode, bool canary)
 {
 	const object_clear_fn *routines = clear_sse2_class;
 
 	__builtin_cpu_init();
 	if (__builtin_cpu_supports("avx2"))
 		routines = clear_avx2_class;
+	canary_clears_whole = mode == CLEAR_WHOLE;
 	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++) {
-		if (mode == KZ_INIT_FREE)
-			kz_clear_class[cls] = routines[cls];
+		if (canary)
+			clear_class[cls] = clear_canary_class[cls];
+		else if (mode == CLEAR_WHOLE)
+			clear_class[cls] = routines[cls];
 		else
-			kz_clear_class[cls] = mode == KZ_INIT_NONE ? clear_first_word : clear_none;
-		if (kz_canary_room)
-			kz_clear_class[cls] = clear_canary;
+			clear_class[cls] = mode == CLEAR_FIRST_WORD ? clear_first_word : clear_none;
 	}
 }

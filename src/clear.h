@@ -3,7 +3,7 @@
  * per class, chosen once at start-up.
  *
  * The free fast path ends in a tail call through the routine its slab holds
- * (a copy of kz_clear_class[cls]), so the mode costs no test. By default
+ * (a copy of clear_class[cls], given to slab_init), so the mode costs no test. By default
  * (KZMALLOC_INIT=free) a routine clears the whole object: up to 1 KiB with
  * straight-line stores of exactly the class's size (16-byte SSE2 stores, or
  * 32-byte AVX2 stores where the CPU and the OS have them), above with
@@ -18,14 +18,23 @@
 #ifndef KZ_CLEAR_H
 #define KZ_CLEAR_H
 
-#include "options.h"
+#include <stdbool.h>
+
 #include "size_class.h"
 
 typedef void (*object_clear_fn)(void *obj);
 
-extern KZ_HIDDEN object_clear_fn kz_clear_class[KZ_NR_CLASSES];
+extern KZ_HIDDEN object_clear_fn clear_class[KZ_NR_CLASSES];
 
-/* Fill kz_clear_class for the KZMALLOC_INIT setting (after canary_init). */
-void clear_init(enum kz_init_mode mode);
+/* What a freed object's routine clears (the hardening policy decides: harden.c). */
+enum clear_mode {
+	CLEAR_WHOLE,	  /* KZMALLOC_INIT=free */
+	CLEAR_FIRST_WORD, /* KZMALLOC_INIT=none: the word the pop check reads */
+	CLEAR_NOTHING,	  /* KZMALLOC_INIT=alloc: allocation clears */
+};
+
+/* Fill clear_class for @mode, each routine checking the canary first if @canary (after
+ * canary_init). */
+void clear_init(enum clear_mode mode, bool canary);
 
 #endif /* KZ_CLEAR_H */

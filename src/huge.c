@@ -47,6 +47,7 @@
 #include <pthread.h>
 
 #include "chunk.h"
+#include "harden.h"
 #include "options.h"
 #include "os.h"
 #include "purge.h"
@@ -162,7 +163,7 @@ static void *huge_hand_out(struct kz_chunk *chunk)
 /* KZMALLOC_CHECK=guard: the bytes of no-access page a new mapping ends in. */
 static size_t huge_guard(void)
 {
-	return kz_opt.check & KZ_CHECK_GUARD ? KZ_PAGE_SIZE : 0;
+	return harden_guard() ? KZ_PAGE_SIZE : 0;
 }
 
 /*
@@ -248,7 +249,7 @@ void *huge_alloc(size_t size, size_t align)
 
 size_t huge_free(struct kz_chunk *chunk)
 {
-	bool zero = kz_opt.init == KZ_INIT_FREE && huge_cacheable(chunk);
+	bool zero = harden_init_on_free() && huge_cacheable(chunk);
 	size_t nr_pages = chunk->size >> KZ_PAGE_SHIFT; /* once cached, it may be gone at once */
 
 	if (zero)

@@ -20,16 +20,16 @@
 #include <unistd.h>
 
 #include "buddy.h"
-#include "canary.h"
 #include "chunk.h"
 #include "clear.h"
+#include "harden.h"
 #include "huge.h"
-#include "kmalloc.h"
 #include "kzmalloc.h"
 #include "large.h"
 #include "meta.h"
 #include "options.h"
 #include "purge.h"
+#include "quarantine.h"
 #include "slab.h"
 #include "tcache.h"
 #include "vg.h"
@@ -49,8 +49,8 @@ static int stats_fd = -1;
 /*
  * Lock order: a thread that holds a lock takes only locks further down.
  *
- *   1. quarantine.lock (tcache.c)   memcheck's delayed frees; objects leave it
- *                                   for the slabs after it is dropped
+ *   1. quarantine.lock              memcheck's delayed frees; objects leave it
+ *      (quarantine.c)               for the slabs after it is dropped
  *   2. spare.lock (tcache.c)        exited threads' caches; a push or a pop
  *   3. kmem_cache.lock (slab.c)     one per class, never two at once (fork
  *                                   takes them in class order): partial lists,
@@ -77,7 +77,7 @@ static const struct {
 	unsigned count;
 } lock_order[] = {
 	/* clang-format off */
-	{tcache_quarantine_lock, 1},
+	{quarantine_lock, 1},
 	{tcache_spare_lock, 1},
 	{slab_cache_lock, KZ_NR_CLASSES},
 	{huge_cache_lock, 1},
@@ -134,15 +134,15 @@ void kz_init_slow(void)
 	}
 	vg_init(); /* first: the layers below set themselves up for memcheck */
 	options_init();
-	canary_init();
-	clear_init(kz_opt.init);
-	kmalloc_init();
+	harden_init(); /* the canary, the clear routines, the pop check: before any object */
 	if (kz_opt.stats)
 		stats_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 512);
+	purge_init();
 	buddy_init(); /* the pool's shrinker first: the ones above feed it */
 	large_init();
 	huge_init();
-	slab_init();
+	slab_init(clear_class);
+	quarantine_init();
 	atomic_store_explicit(&kz_ready, true, memory_order_release);
 	tcache_init();
 	pthread_atfork(fork_prepare, fork_parent, fork_child);

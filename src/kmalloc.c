@@ -1,22 +1,26 @@
 /*
- * kmalloc.c - the malloc API layer: size dispatch, errno, realloc, the
- * aligned variants, and the checks that turn heap misuse into a message.
+ * kmalloc.c - the malloc API layer: the one routing decision, errno, realloc, the aligned
+ * variants, the checks that turn heap misuse into a message, and start-up (kz_init) on the slow
+ * paths.
  *
- * Requests up to 128 KiB go to the kmalloc caches through the thread cache,
- * up to 4 MiB to page runs, above that to huge mappings; 0 bytes, with
- * KZMALLOC_CHECK=zero-size, to a no-access slot (zero_size.c). A pointer handed
- * back is identified through the page map alone: chunk, page descriptor,
- * compound head, its kind, and for a slab the object's slot and live byte.
+ * Which backend serves (size, alignment) is decided once, by kmalloc_route: the kmalloc caches
+ * through the thread cache up to 128 KiB, page runs up to 4 MiB (with the guard page, if it is
+ * on, inside one chunk), huge mappings above; 0 bytes, with KZMALLOC_CHECK=zero-size, a no-access
+ * slot (zero_size.c). The canary's room is added there and nowhere else. What a pointer handed
+ * back is comes from the page map alone (chunk, page descriptor, compound head, its kind), and
+ * what each kind can do is one table of operations (object_ops): lookup, usable size, free,
+ * fits, resize; realloc and free_sized compare the object with the route of the new request.
  *
- * The fast paths (kmalloc and kfree of a class object, in kmalloc_fast.h so
- * that preload/ can inline them) take no lock: a pop or push on the
- * thread's bin, one live byte written; kfree adds the page-map walk and
- * the class's clear routine. Everything else starts here.
+ * The fast paths (kmalloc and kfree of a class object, in kmalloc_fast.h so that preload/ can
+ * inline them) take no lock: a pop or push on the thread's stack, one live byte written; kfree
+ * adds the page-map walk and the class's clear routine. A pop that finds the stack empty comes
+ * to kmalloc_miss, which starts kzmalloc and the purger thread if wanted before the thread cache
+ * refills. Under memcheck no thread has a cache: class objects are handed out one at a time and
+ * wait in the quarantine (quarantine.h) when freed.
  *
- * Owns no state and no locks. free preserves errno. The free slow path
- * (object_free) is where purge is told what a free left for it, once,
- * after the backend is done and with no lock held (purge.h); the
- * allocation slow paths start the purger thread when a free asked for it.
+ * Owns no state and no locks. free preserves errno. The free slow path (object_free) is where
+ * purge is told what a free left for it, once, after the backend is done and with no lock held
+ * (purge.h).
  */
 #include "kmalloc.h"
 
@@ -27,13 +31,15 @@
 #include "buddy.h"
 #include "canary.h"
 #include "fatal.h"
+#include "harden.h"
 #include "huge.h"
 #include "init.h"
 #include "kmalloc_fast.h"
 #include "kzmalloc.h"
 #include "large.h"
-#include "options.h"
 #include "purge.h"
+#include "quarantine.h"
+#include "vg.h"
 #include "zero_size.h"
 
 /* The alignment every allocation gets. */
@@ -44,73 +50,128 @@ static bool is_power_of_2(size_t x)
 	return x && !(x & (x - 1));
 }
 
-/*
- * The class an allocation of @size bytes aligned to @align gets: the first that fits whose size
- * is a multiple of @align, so that every slot of its slabs is aligned; KZ_NR_CLASSES for a page
- * run or a mapping.
- */
-static size_t alloc_class(size_t size, size_t align)
+/* The pages that hold @bytes (at least 1), as the page runs count them. */
+static size_t pages_of(size_t bytes)
 {
-	size_t cls;
-
-	if (align > KZ_PAGE_SIZE || size > KZ_SMALL_MAX)
-		return KZ_NR_CLASSES;
-	cls = size_to_class(size > align ? size : align);
-	while (cls < KZ_NR_CLASSES && kz_class_size[cls] % align)
-		cls++;
-	return cls;
+	return bytes ? (bytes + KZ_PAGE_SIZE - 1) >> KZ_PAGE_SHIFT : 1;
 }
 
-#define KZ_MALLOC_CLASS_ITEM(cls) (cls),
-uint8_t kz_malloc_class[1024 / 16 + 1] = {KZ_SMALL_CLASSES(KZ_MALLOC_CLASS_ITEM)};
+/* Which backend serves a request. */
+enum route_kind {
+	ROUTE_SLAB,  /* a class object; cls */
+	ROUTE_LARGE, /* a page run of pages pages (and the guard page, if on) */
+	ROUTE_HUGE,  /* a mapping */
+	ROUTE_ZERO,  /* a zero-size pointer */
+	ROUTE_NOMEM, /* above PTRDIFF_MAX: ENOMEM */
+};
 
-void kmalloc_init(void)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(kz_malloc_class); i++)
-		kz_malloc_class[i] = (uint8_t) size_to_class(i * 16 + kz_canary_room);
-}
+struct route {
+	enum route_kind kind;
+	unsigned cls;
+	size_t pages;
+};
 
 /*
- * Anything that is not a class object of at most 16-byte alignment, and every request of 0 bytes:
- * with KZMALLOC_CHECK=zero-size a zero-size pointer if the alignment is at most a page, else the
- * smallest object that has the alignment. With the canary the block holds @size and the
- * canary's room; a huge mapping has no canary.
+ * The one routing decision: where @size bytes aligned to @align (a power of two) go, with the
+ * settings of now (the callers start kzmalloc first). The block holds @size and the canary's
+ * room; a class object's class is the first that fits whose size is a multiple of @align, so
+ * that every slot of its slabs is aligned; a page run with its guard page fits one chunk, else it
+ * is a mapping (which has no canary). Inline: with @align constant the class loop folds away.
  */
-static void *alloc_slow(size_t size, size_t align)
+static inline struct route kmalloc_route(size_t size, size_t align)
 {
-	size_t room, cls;
-	void *p;
+	size_t room = size + harden_canary_room(), pages;
 
-	kz_init();
-	purge_start_wanted();
 	/* One test for two rare cases: 0, and above PTRDIFF_MAX (negative as a ptrdiff_t). */
 	if (unlikely((ptrdiff_t) size <= 0)) {
-		if (size) {
-			errno = ENOMEM;
-			return NULL;
-		}
-		if ((kz_opt.check & KZ_CHECK_ZERO_SIZE) && align <= ZERO_SIZE_MAX_ALIGN)
-			return zero_size_alloc(align);
+		if (size)
+			return (struct route){.kind = ROUTE_NOMEM};
+		if (harden_zero_size() && align <= ZERO_SIZE_MAX_ALIGN)
+			return (struct route){.kind = ROUTE_ZERO};
 	}
-	room = size + kz_canary_room;
-	cls = alloc_class(room, align);
-	if (cls < KZ_NR_CLASSES)
-		return tcache_alloc(cls, size);
-	if (room > KZ_CHUNK_SIZE || align > KZ_CHUNK_SIZE)
-		return huge_alloc(size, align);
-	p = large_alloc(room, align);
-	/* A page run, unless its guard page made it a mapping (large_alloc). */
-	if (p && kz_canary_room && pagemap_page(p)->kind == KIND_LARGE)
-		canary_arm(p, large_usable(pagemap_page(p)), size);
-	return p;
+	if (room <= KZ_SMALL_MAX && align <= KZ_PAGE_SIZE) {
+		unsigned cls = size_to_class(room > align ? room : align);
+
+		while (align > KZ_MIN_ALIGN && cls < KZ_NR_CLASSES && kz_class_size[cls] % align)
+			cls++;
+		if (cls < KZ_NR_CLASSES)
+			return (struct route){.kind = ROUTE_SLAB, .cls = cls};
+	}
+	pages = pages_of(room);
+	if (align <= KZ_CHUNK_SIZE && pages + harden_guard() <= KZ_CHUNK_PAGES)
+		return (struct route){.kind = ROUTE_LARGE, .pages = pages};
+	return (struct route){.kind = ROUTE_HUGE};
 }
 
-/* Above 1 KiB, and 0 (size - 1 wraps), which alloc_slow decides. */
-void *kmalloc_slow(size_t size)
+/*
+ * Under memcheck: the object becomes a block, defined for the pop check, and undefined again
+ * after it unless kzmalloc promises it zero (with KZMALLOC_INIT=none only its first word is, for
+ * kzmalloc's own check).
+ */
+static void *memcheck_alloc(size_t cls, size_t size)
 {
-	if (likely(size - 1 < KZ_SMALL_MAX - kz_canary_room))
-		return tcache_alloc(size_to_class(size + kz_canary_room), size);
-	return alloc_slow(size, KZ_MIN_ALIGN);
+	size_t room = kz_class_size[cls];
+	struct tcache_entry e;
+	void *obj;
+
+	if (!slab_refill((unsigned) cls, &e, 1))
+		return NULL;
+	vg_alloc(e.obj, room, true);
+	*e.live = 1;
+	obj = harden_pop(cls, e.obj, harden_pop_check, size);
+	if (harden_init_none())
+		vg_undefined(obj, room);
+	return obj;
+}
+
+void *kmalloc_miss(size_t cls, size_t size)
+{
+	kz_init();
+	purge_start_wanted();
+	/* A malloc up to 1 KiB made before start-up chose its class by the table of then. */
+	if (unlikely(kz_class_size[cls] < size + harden_canary_room()))
+		cls = kmalloc_route(size, KZ_MIN_ALIGN).cls;
+	if (unlikely(vg_memcheck))
+		return memcheck_alloc(cls, size);
+	return tcache_refill(cls, size);
+}
+
+/* Serve @size bytes aligned to @align by route @r (kzmalloc started). */
+static void *alloc_routed(struct route r, size_t size, size_t align)
+{
+	void *p;
+
+	if (likely(r.kind == ROUTE_SLAB))
+		return kmalloc_class(r.cls, size);
+	purge_start_wanted();
+	switch (r.kind) {
+	case ROUTE_LARGE:
+		p = large_alloc(r.pages, align);
+		if (p && harden_canary())
+			canary_arm(p, r.pages << KZ_PAGE_SHIFT, size);
+		return p;
+	case ROUTE_HUGE:
+		return huge_alloc(size, align);
+	case ROUTE_ZERO:
+		return zero_size_alloc(align);
+	default:
+		errno = ENOMEM;
+		return NULL;
+	}
+}
+
+/* Above 1 KiB, and 0 (size - 1 wraps). Out of line, so that calloc's fast path stays short. */
+__attribute__((noinline)) void *kmalloc_slow(size_t size)
+{
+	kz_init();
+	return alloc_routed(kmalloc_route(size, KZ_MIN_ALIGN), size, KZ_MIN_ALIGN);
+}
+
+/* Alignments above KZ_MIN_ALIGN (a power of two). */
+static void *alloc_aligned(size_t size, size_t align)
+{
+	kz_init();
+	return alloc_routed(kmalloc_route(size, align), size, align);
 }
 
 void *kmalloc(size_t size)
@@ -120,6 +181,7 @@ void *kmalloc(size_t size)
 
 /* What a pointer handed back to us is. */
 struct object {
+	const struct object_ops *ops; /* its kind's */
 	struct kz_page *head;
 	struct slab *slab; /* KIND_SLAB */
 	size_t slot;	   /* KIND_SLAB */
@@ -127,11 +189,194 @@ struct object {
 	size_t usable;	   /* room, or with a canary the request's size */
 };
 
+/*
+ * What each kind of block can do, for the slow paths; a new backend is one more row. lookup
+ * checks that @ptr is the start of a live object of the kind (or stops the process for @func,
+ * with @freed the word for a freed one) and gives its room; free frees it and gives the pages
+ * left for purge; fits says whether it could be what the request routed @r of @size bytes
+ * returned (free_sized: a mapping may be longer than asked); resize keeps it where it is for
+ * @size bytes when the new request's route is its own, or gives NULL (realloc moves it).
+ */
+struct object_ops {
+	size_t (*lookup)(void *ptr, const char *func, const char *freed, struct object *obj);
+	size_t (*free)(void *ptr, const struct object *obj);
+	bool (*same_route)(const struct object *obj, struct route r);
+	bool (*fits)(const struct object *obj, struct route r, size_t size);
+	void *(*resize)(void *ptr, const struct object *obj, size_t size);
+	bool canary; /* its blocks carry the canary, when it is on */
+};
+
 /* What a pointer inside an object is called: no allocation is less than 16-byte aligned. */
 static const char *inside(const void *ptr)
 {
 	return IS_ALIGNED(ptr, KZ_MIN_ALIGN) ? "interior pointer" : "unaligned pointer";
 }
+
+static bool route_fits(const struct object *obj, struct route r, size_t size)
+{
+	(void) size;
+	return obj->ops->same_route(obj, r);
+}
+
+/* A class object or page run keeps its place: its canary moves, what it uncovers reads zero. */
+static void *resize_in_place(void *ptr, const struct object *obj, size_t size)
+{
+	if (harden_canary()) {
+		if (size > obj->usable)
+			memset((char *) ptr + obj->usable, 0, size - obj->usable);
+		canary_arm(ptr, obj->room, size);
+	}
+	return ptr;
+}
+
+static void *no_resize(void *ptr, const struct object *obj, size_t size)
+{
+	(void) ptr, (void) obj, (void) size;
+	return NULL;
+}
+
+static size_t slab_lookup(void *ptr, const char *func, const char *freed, struct object *obj)
+{
+	obj->slab = obj->head->owner;
+	if (!slab_slot(obj->slab, ptr, &obj->slot) || obj->slot >= slab_objects(obj->slab->cls))
+		kz_fatal(func, inside(ptr), ptr);
+	if (obj->slab->live[obj->slot] != 1)
+		kz_fatal(func, freed, ptr);
+	return kz_class_size[obj->slab->cls];
+}
+
+/*
+ * A class object's free once it is known live (by the lookup, or by kfree_fast): cleared, then
+ * cached by the thread; under memcheck, told and quarantined. The pages that left the pool.
+ */
+static size_t slab_release(struct slab *slab, void *ptr, uint8_t *live)
+{
+	unsigned cls = slab->cls;
+
+	*live = 0;
+	slab->clear(ptr);
+	if (unlikely(vg_memcheck)) {
+		vg_free(ptr);
+		return quarantine_add(cls, (struct tcache_entry){ptr, live});
+	}
+	return tcache_free(cls, ptr, live);
+}
+
+static size_t slab_free(void *ptr, const struct object *obj)
+{
+	return slab_release(obj->slab, ptr, &obj->slab->live[obj->slot]);
+}
+
+void kfree_full(struct slab *slab, void *ptr, uint8_t *live)
+{
+	int saved_errno = errno;
+
+	purge_notify(slab_release(slab, ptr, live));
+	errno = saved_errno;
+}
+
+static bool slab_same_route(const struct object *obj, struct route r)
+{
+	return r.kind == ROUTE_SLAB && r.cls == obj->slab->cls;
+}
+
+static size_t large_lookup(void *ptr, const char *func, const char *freed, struct object *obj)
+{
+	(void) freed;
+	if (page_address(obj->head) != ptr)
+		kz_fatal(func, inside(ptr), ptr);
+	return large_usable(obj->head);
+}
+
+static size_t large_object_free(void *ptr, const struct object *obj)
+{
+	(void) ptr;
+	return large_free(obj->head);
+}
+
+static bool large_same_route(const struct object *obj, struct route r)
+{
+	return r.kind == ROUTE_LARGE && r.pages == obj->room >> KZ_PAGE_SHIFT;
+}
+
+static size_t huge_lookup(void *ptr, const char *func, const char *freed, struct object *obj)
+{
+	(void) freed;
+	if (page_chunk(obj->head)->base != (uintptr_t) ptr)
+		kz_fatal(func, inside(ptr), ptr);
+	return huge_usable(page_chunk(obj->head));
+}
+
+static size_t huge_object_free(void *ptr, const struct object *obj)
+{
+	(void) ptr;
+	return huge_free(page_chunk(obj->head));
+}
+
+static bool huge_same_route(const struct object *obj, struct route r)
+{
+	(void) obj;
+	return r.kind == ROUTE_HUGE;
+}
+
+/* A mapping may be longer than asked: reused from the cache, or a shrink the OS refused. */
+static bool huge_fits(const struct object *obj, struct route r, size_t size)
+{
+	return r.kind == ROUTE_HUGE && pages_of(size) << KZ_PAGE_SHIFT <= obj->room;
+}
+
+/* In place or by moving the pages (no copy); NULL if neither works. */
+static void *huge_object_resize(void *ptr, const struct object *obj, size_t size)
+{
+	(void) ptr;
+	return huge_resize(page_chunk(obj->head), size);
+}
+
+/* Every aligned address of a region is a slot's start: handed out, or free. */
+static size_t zero_lookup(void *ptr, const char *func, const char *freed, struct object *obj)
+{
+	if (!IS_ALIGNED(ptr, ZERO_SIZE_SLOT))
+		kz_fatal(func, inside(ptr), ptr);
+	if (!zero_size_live(obj->head, ptr))
+		kz_fatal(func, freed, ptr);
+	return 0;
+}
+
+static size_t zero_object_free(void *ptr, const struct object *obj)
+{
+	zero_size_free(obj->head, ptr);
+	return 0;
+}
+
+static bool zero_same_route(const struct object *obj, struct route r)
+{
+	(void) obj;
+	return r.kind == ROUTE_ZERO;
+}
+
+/* A zero-size pointer is what any request of 0 bytes may have returned. */
+static bool zero_fits(const struct object *obj, struct route r, size_t size)
+{
+	(void) obj, (void) r;
+	return size == 0;
+}
+
+/* A block of the page API, or a kind malloc never hands out. */
+static size_t pages_lookup(void *ptr, const char *func, const char *freed, struct object *obj)
+{
+	(void) freed, (void) obj;
+	kz_fatal(func, "pointer not from malloc", ptr);
+}
+
+static const struct object_ops object_ops[KIND_NR] = {
+	[KIND_PAGES] = {.lookup = pages_lookup},
+	[KIND_SLAB] = {slab_lookup, slab_free, slab_same_route, route_fits, resize_in_place, true},
+	[KIND_LARGE] = {large_lookup, large_object_free, large_same_route, route_fits,
+			resize_in_place, true},
+	[KIND_HUGE] = {huge_lookup, huge_object_free, huge_same_route, huge_fits,
+		       huge_object_resize, false},
+	[KIND_ZERO] = {zero_lookup, zero_object_free, zero_same_route, zero_fits, no_resize, false},
+};
 
 /*
  * Identify @ptr for @func (which frees it if @freeing), or stop the process with the one-line
@@ -151,65 +396,18 @@ static void object_lookup(void *ptr, const char *func, bool freeing, struct obje
 	*obj = (struct object){.head = head};
 	if (head->flags != PG_HEAD)
 		kz_fatal(func, freed, ptr);
-	switch (head->kind) {
-	case KIND_SLAB:
-		obj->slab = head->owner;
-		obj->room = kz_class_size[obj->slab->cls];
-		if (!slab_slot(obj->slab, ptr, &obj->slot) ||
-		    obj->slot >= slab_objects(obj->slab->cls))
-			kz_fatal(func, inside(ptr), ptr);
-		if (obj->slab->live[obj->slot] != 1)
-			kz_fatal(func, freed, ptr);
-		break;
-	case KIND_LARGE:
-		if (page_address(head) != ptr)
-			kz_fatal(func, inside(ptr), ptr);
-		obj->room = large_usable(head);
-		break;
-	case KIND_HUGE:
-		if (page_chunk(head)->base != (uintptr_t) ptr)
-			kz_fatal(func, inside(ptr), ptr);
-		obj->room = obj->usable = huge_usable(page_chunk(head));
-		return;
-	case KIND_ZERO: /* every aligned address is a slot's start: handed out, or free */
-		if (!IS_ALIGNED(ptr, ZERO_SIZE_SLOT))
-			kz_fatal(func, inside(ptr), ptr);
-		if (!zero_size_live(head, ptr))
-			kz_fatal(func, freed, ptr);
-		obj->usable = 0;
-		return;
-	default:
-		kz_fatal(func, "pointer not from malloc", ptr);
-	}
-	obj->usable = kz_canary_room ? canary_check(ptr, obj->room, func) : obj->room;
+	obj->ops = &object_ops[head->kind < KIND_NR ? head->kind : KIND_PAGES];
+	obj->room = obj->ops->lookup(ptr, func, freed, obj);
+	obj->usable = obj->ops->canary && harden_canary() ? canary_check(ptr, obj->room, func)
+							  : obj->room;
 }
 
 /* Free a looked-up object, then tell purge what that left it, with nothing held. */
 static void object_free(void *ptr, const struct object *obj)
 {
 	int saved_errno = errno;
-	size_t nr_pages = 0;
 
-	switch (obj->head->kind) {
-	case KIND_SLAB: {
-		unsigned cls = obj->slab->cls;
-
-		obj->slab->live[obj->slot] = 0;
-		obj->slab->clear(ptr);
-		nr_pages = tcache_free(cls, ptr, &obj->slab->live[obj->slot]);
-		break;
-	}
-	case KIND_LARGE:
-		nr_pages = large_free(obj->head);
-		break;
-	default: /* tested last, so that a slab or a large object pays nothing for it */
-		if (obj->head->kind == KIND_ZERO)
-			zero_size_free(obj->head, ptr);
-		else
-			nr_pages = huge_free(page_chunk(obj->head));
-		break;
-	}
-	purge_notify(nr_pages);
+	purge_notify(obj->ops->free(ptr, obj));
 	errno = saved_errno;
 }
 
@@ -234,28 +432,15 @@ void kfree(void *ptr)
 }
 
 /*
- * Whether @obj could be what an allocation of @size bytes aligned to @align returned: its class,
- * or for a page run its page count (at least one page), or for a mapping a length it holds (a
- * mapping may be longer than asked: reused from the cache, or a shrink the OS refused).
+ * Whether @obj could be what an allocation of @size bytes aligned to @align returned: its route
+ * is the object's (for a mapping, one it holds); with the canary, which knows the very size, the
+ * size it records.
  */
 static bool object_fits(const struct object *obj, size_t size, size_t align)
 {
-	size_t cls = alloc_class(size, align),
-	       pages = size ? (size + KZ_PAGE_SIZE - 1) & ~(KZ_PAGE_SIZE - 1) : KZ_PAGE_SIZE;
-
-	/* The canary knows the very size. */
-	if (kz_canary_room && (obj->head->kind == KIND_SLAB || obj->head->kind == KIND_LARGE))
+	if (obj->ops->canary && harden_canary())
 		return size == obj->usable;
-	switch (obj->head->kind) {
-	case KIND_SLAB:
-		return cls == obj->slab->cls;
-	case KIND_LARGE:
-		return cls == KZ_NR_CLASSES && pages == obj->room;
-	default: /* KIND_ZERO last, as in object_free */
-		if (obj->head->kind == KIND_ZERO)
-			return size == 0;
-		return cls == KZ_NR_CLASSES && pages <= obj->room;
-	}
+	return obj->ops->fits(obj, kmalloc_route(size, align), size);
 }
 
 /*
@@ -303,26 +488,13 @@ void *kcalloc(size_t nmemb, size_t size)
 	size_t total;
 	void *p;
 
-	if (__builtin_mul_overflow(nmemb, size, &total)) {
-		errno = ENOMEM;
+	if (!kmalloc_array_size(nmemb, size, &total))
 		return NULL;
-	}
 	p = kmalloc(total);
 	/* Class objects are zero already unless KZMALLOC_INIT=none; pages always are. */
-	if (p && kz_opt.init == KZ_INIT_NONE && total <= KZ_SMALL_MAX)
+	if (p && harden_init_none() && total <= KZ_SMALL_MAX)
 		memset(p, 0, total);
 	return p;
-}
-
-/* A class object or page run keeps its place: its canary moves, what it uncovers reads zero. */
-static void *resize_in_place(void *ptr, const struct object *obj, size_t size)
-{
-	if (kz_canary_room) {
-		if (size > obj->usable)
-			memset((char *) ptr + obj->usable, 0, size - obj->usable);
-		canary_arm(ptr, obj->room, size);
-	}
-	return ptr;
 }
 
 void *krealloc(void *ptr, size_t size)
@@ -341,17 +513,10 @@ void *krealloc(void *ptr, size_t size)
 		errno = ENOMEM;
 		return NULL;
 	}
-	/* Stay where it is when the request still fits the same class or run. */
-	if (obj.head->kind == KIND_SLAB && size <= KZ_SMALL_MAX - kz_canary_room &&
-	    size_to_class(size + kz_canary_room) == obj.slab->cls)
-		return resize_in_place(ptr, &obj, size);
-	if (obj.head->kind == KIND_LARGE && size + kz_canary_room > KZ_SMALL_MAX &&
-	    (size + kz_canary_room + KZ_PAGE_SIZE - 1) >> KZ_PAGE_SHIFT ==
-		    obj.room >> KZ_PAGE_SHIFT)
-		return resize_in_place(ptr, &obj, size);
-	if (obj.head->kind == KIND_HUGE && size > KZ_CHUNK_SIZE)
-		if ((fresh = huge_resize(page_chunk(obj.head), size)))
-			return fresh;
+	/* Stay where it is when the request goes where the object is: its class, run or mapping. */
+	if (obj.ops->same_route(&obj, kmalloc_route(size, KZ_MIN_ALIGN)) &&
+	    (fresh = obj.ops->resize(ptr, &obj, size)))
+		return fresh;
 	fresh = kmalloc(size);
 	if (!fresh)
 		return NULL;
@@ -364,10 +529,8 @@ void *kreallocarray(void *ptr, size_t nmemb, size_t size)
 {
 	size_t total;
 
-	if (__builtin_mul_overflow(nmemb, size, &total)) {
-		errno = ENOMEM;
+	if (!kmalloc_array_size(nmemb, size, &total))
 		return NULL;
-	}
 	return krealloc(ptr, total);
 }
 
@@ -382,7 +545,7 @@ void *kmemalign(size_t alignment, size_t size)
 	}
 	if (!is_power_of_2(alignment))
 		alignment = (size_t) 1 << (64 - __builtin_clzl(alignment));
-	return alloc_slow(size, alignment);
+	return alloc_aligned(size, alignment);
 }
 
 void *kaligned_alloc(size_t alignment, size_t size)
@@ -415,13 +578,11 @@ void *kvalloc(size_t size)
 
 void *kpvalloc(size_t size)
 {
-	size_t rounded = (size + KZ_PAGE_SIZE - 1) & ~(KZ_PAGE_SIZE - 1);
+	size_t rounded;
 
-	if (rounded < size) {
-		errno = ENOMEM;
+	if (!kmalloc_pvalloc_size(size, &rounded))
 		return NULL;
-	}
-	return kmemalign(KZ_PAGE_SIZE, rounded ? rounded : KZ_PAGE_SIZE);
+	return kmemalign(KZ_PAGE_SIZE, rounded);
 }
 
 size_t ksize(void *ptr)

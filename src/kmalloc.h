@@ -1,5 +1,5 @@
 /*
- * kmalloc.h - the malloc API layer: size dispatch, errno, realloc, the
+ * kmalloc.h - the malloc API layer: routing, errno, realloc, the
  * aligned variants. Hidden names (the kernel's: kmalloc, kfree, krealloc,
  * ksize); libkzmalloc exports them as kz_malloc ... and, from preload/,
  * under the libc names.
@@ -7,16 +7,39 @@
 #ifndef KZ_KMALLOC_H
 #define KZ_KMALLOC_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "kzmalloc.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* Start-up: the class table of malloc's fast path, for the settings (after canary_init). */
-void kmalloc_init(void);
+/* @nmemb * @size into @total (calloc, reallocarray); false + ENOMEM if it overflows. */
+static inline bool kmalloc_array_size(size_t nmemb, size_t size, size_t *total)
+{
+	if (__builtin_mul_overflow(nmemb, size, total)) {
+		errno = ENOMEM;
+		return false;
+	}
+	return true;
+}
+
+/* pvalloc's size: @size rounded up to whole pages, at least one; false + ENOMEM if it wraps. */
+static inline bool kmalloc_pvalloc_size(size_t size, size_t *rounded)
+{
+	*rounded = (size + KZ_PAGE_SIZE - 1) & ~(size_t) (KZ_PAGE_SIZE - 1);
+	if (*rounded < size) {
+		errno = ENOMEM;
+		return false;
+	}
+	if (!*rounded)
+		*rounded = KZ_PAGE_SIZE;
+	return true;
+}
 
 void *kmalloc(size_t size);
 void *kcalloc(size_t nmemb, size_t size);

@@ -6,7 +6,8 @@
  * kmalloc_fast, about 20 instructions: the class of a request of 1 byte to
  * 1 KiB by table (0 wraps round to the slow path, at no cost to the rest), a
  * pop from the thread's stack, the live byte set, the first word checked (a
- * freed object still reads zero).
+ * freed object still reads zero). An empty stack goes to kmalloc_miss, the
+ * API's miss path, which starts kzmalloc and refills the stack.
  *
  * kfree_fast, about 40 instructions and a clear routine: the page map (two
  * dependent loads; a foreign page reads as an all-zero descriptor), one 16-bit compare for "the
@@ -14,7 +15,8 @@
  * and checks that ptr is its start, the live byte (a double free fails
  * here), a push on the thread's stack, and a tail call to the class's clear
  * routine (a no-op unless KZMALLOC_INIT=free), last, so that nothing needs
- * saving around it. Anything else goes to kfree_slow, which tells misuse
+ * saving around it. A full stack goes to kfree_full, which flushes it (the
+ * object is known live by then). Anything else goes to kfree_slow, which tells misuse
  * from the large, huge and foreign cases.
  *
  * No locks, no atomics beyond the page map's acquire loads (plain loads on
@@ -26,32 +28,46 @@
 #include "pagemap.h"
 #include "tcache.h"
 
-/*
- * The class malloc gives a request up to 1 KiB, indexed by (size + 15) / 16: kz_class_of_small,
- * or with the canary the class of 16 bytes more. Set at start-up, read-only afterwards.
- */
-extern KZ_HIDDEN uint8_t kz_malloc_class[1024 / 16 + 1];
-
 /* Requests above 1 KiB and every case the fast path does not take. */
 void *kmalloc_slow(size_t size);
 void kfree_slow(void *ptr);
+
+/*
+ * kfree_fast's other miss: @ptr is a live object of @slab, its live byte @live, but the thread's
+ * stack is full (or the thread has no cache). Clears it and flushes through the thread cache.
+ */
+void kfree_full(struct slab *slab, void *ptr, uint8_t *live);
+
+/*
+ * The miss path of a class object: the thread's stack for @cls was empty. Starts kzmalloc (and
+ * the purger thread, if a free asked for it), then refills through the thread cache.
+ */
+void *kmalloc_miss(size_t cls, size_t size);
+
+/* An object of class @cls (routed: it has the canary's room) for a request of @size bytes. */
+static inline void *kmalloc_class(size_t cls, size_t size)
+{
+	void *obj = tcache_pop(cls, size);
+
+	if (unlikely(!obj))
+		return kmalloc_miss(cls, size);
+	return obj;
+}
 
 static inline void *kmalloc_fast(size_t size)
 {
 	/* 0 wraps round to kmalloc_slow; (size - 1) / 16 + 1 is (size + 15) / 16, from the same
 	 * register, so the test costs what size <= 1024 did. */
 	if (likely(size - 1 < 1024))
-		return tcache_alloc(kz_malloc_class[((size - 1) >> 4) + 1], size);
+		return kmalloc_class(harden_malloc_class[((size - 1) >> 4) + 1], size);
 	return kmalloc_slow(size);
 }
 
 static inline void kfree_fast(void *ptr)
 {
-	struct tcache_entry *top;
 	struct kz_page *page;
-	struct tcache *tc;
 	struct slab *slab;
-	size_t cls, slot;
+	size_t slot;
 	uint8_t *live;
 
 	if (unlikely(!pagemap_covers(ptr)))
@@ -68,15 +84,11 @@ static inline void kfree_fast(void *ptr)
 	live = &slab->live[slot];
 	if (unlikely(*live != 1))
 		goto slow;
-	cls = slab->cls;
-	tc = tcache_self;
-	top = tc->top[cls];
-	if (unlikely(top == tc->end[cls]))
-		goto slow;
+	if (unlikely(!tcache_push(slab->cls, ptr, live))) {
+		kfree_full(slab, ptr, live);
+		return;
+	}
 	*live = 0;
-	top->obj = ptr;
-	top->live = live;
-	tc->top[cls] = top + 1;
 	slab->clear(ptr);
 	return;
 slow:

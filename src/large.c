@@ -18,7 +18,8 @@
  * pool and makes it no-access (os_set_memory_np), so a linear overflow
  * faults at once; head->owner points at it (NULL: no guard), and the usable
  * size, realloc in place and free_sized leave it out. A run that would not
- * fit a chunk with its guard (a 4 MiB request) is a huge mapping instead.
+ * fit a chunk with its guard (a 4 MiB request) is routed to a huge mapping
+ * instead (kmalloc.c decides; this file is never asked for one).
  * The pool's counters count the guard page in use (it is not free), so
  * pages_large is the usable pages plus one per run. Invariant: a page is
  * no-access only while its run is allocated or freeing; access is restored
@@ -41,8 +42,7 @@
 #include <string.h>
 
 #include "buddy.h"
-#include "huge.h"
-#include "options.h"
+#include "harden.h"
 #include "os.h"
 #include "purge.h"
 #include "resident.h"
@@ -99,16 +99,14 @@ void large_init(void)
 	purge_register(&large_shrinker);
 }
 
-void *large_alloc(size_t size, size_t align)
+void *large_alloc(size_t nr_pages, size_t align)
 {
-	size_t nr_pages = size ? page_align(size) >> KZ_PAGE_SHIFT : 1;
-	size_t nr_guard = kz_opt.check & KZ_CHECK_GUARD ? 1 : 0;
+	size_t nr_guard = harden_guard() ? 1 : 0;
 	unsigned align_order = align > KZ_PAGE_SIZE ? page_order(align) : 0;
 	struct kz_page *page;
 	char *addr;
 
-	if (nr_pages + nr_guard > KZ_CHUNK_PAGES)
-		return huge_alloc(size, align);
+	kz_assert(nr_pages >= 1 && nr_pages + nr_guard <= KZ_CHUNK_PAGES);
 	page = buddy_alloc(nr_pages + nr_guard, align_order, KIND_LARGE);
 	if (!page)
 		return NULL;
@@ -160,7 +158,7 @@ static enum buddy_fill large_clear(struct kz_page *head, bool zero)
 size_t large_free(struct kz_page *head)
 {
 	size_t nr_pages = head->nr_pages; /* once given back, the run may be another's at once */
-	enum buddy_fill fill = large_clear(head, kz_opt.init == KZ_INIT_FREE);
+	enum buddy_fill fill = large_clear(head, harden_init_on_free());
 	void *addr = page_address(head);
 
 	vg_free(addr);

@@ -13,8 +13,9 @@
 
 /* Register the shrinker that gives back runs whose guard page was stuck; at start-up. */
 void large_init(void);
-/* @size bytes aligned to @align (a power of two up to KZ_CHUNK_SIZE); NULL + ENOMEM. */
-void *large_alloc(size_t size, size_t align);
+/* @nr_pages pages (and the guard, which must fit the chunk too) aligned to @align; NULL + ENOMEM.
+ */
+void *large_alloc(size_t nr_pages, size_t align);
 /* Free a run; the pages it left for purge (purge.h, purge_notify). */
 size_t large_free(struct kz_page *head);
 

@@ -14,6 +14,7 @@
 #include "init.h"
 #include "kzmalloc.h"
 #include "purge.h"
+#include "quarantine.h"
 #include "slab.h"
 #include "tcache.h"
 
@@ -26,7 +27,7 @@ static void slab_bytes(size_t *active, size_t *free_in_slabs)
 	*active = *free_in_slabs = 0;
 	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++) {
 		struct slab_info info;
-		size_t held = tcache_quarantined(cls);
+		size_t held = quarantine_held(cls);
 
 		slab_info(cls, &info);
 		*active += (info.active_objs - held) * kz_class_size[cls];
@@ -84,6 +85,7 @@ int kz_malloc_trim(size_t pad)
 {
 	(void) pad;
 	kz_init();
+	quarantine_drain();
 	tcache_flush_all();
 	slab_shrink();
 	return purge_all() > 0;

@@ -64,6 +64,15 @@ static atomic_bool purger_idle = true;
 atomic_bool purge_thread_wanted;   /* a free found no thread: the next allocation starts it */
 static _Atomic uint32_t last_pass; /* free-path decay: ms clock of the last pass */
 
+/* The purger's state is lock-free by design (the header comment says why no wake-up is lost). */
+void purge_init(void)
+{
+	vg_atomics(&purger_state, sizeof(purger_state));
+	vg_atomics(&purger_idle, sizeof(purger_idle));
+	vg_atomics(&purge_thread_wanted, sizeof(purge_thread_wanted));
+	vg_atomics(&last_pass, sizeof(last_pass));
+}
+
 void purge_register(const struct shrinker *shrinker)
 {
 	kz_assert(nr_shrinkers < MAX_SHRINKERS);

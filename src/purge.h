@@ -36,6 +36,9 @@ struct shrinker {
  * pool, registered after it, gives its memory to the pool before the pool's scan. */
 void purge_register(const struct shrinker *shrinker);
 
+/* At start-up, before anything can be freed. */
+void purge_init(void);
+
 /* purge_start_wanted's slow path. */
 void purge_thread_start(void);
 

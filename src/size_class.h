@@ -107,7 +107,8 @@ static_assert(KZ_NR_CLASSES == 47 && KZ_SMALL_MAX == 131072, "47 classes, up to 
 /*
  * The class of every size up to 1 KiB in 16-byte steps, indexed by (size + 15) / 16:
  * size_to_class's fast case. One literal list for the two tables made from it
- * (kz_class_of_small here, the thread cache's bin offsets); tests/test_size_class.c checks
+ * (kz_class_of_small here, and harden_malloc_class's value until start-up, harden.h);
+ * tests/test_size_class.c checks
  * every size against the class sizes.
  */
 /* clang-format off */

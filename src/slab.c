@@ -31,8 +31,8 @@
 #include <string.h>
 
 #include "buddy.h"
+#include "harden.h"
 #include "meta.h"
-#include "options.h"
 #include "pagemap.h"
 #include "vg.h"
 
@@ -47,6 +47,7 @@ struct kmem_cache {
 	uint16_t capacity; /* slots handed out per slab: objects, or the odd ones (memcheck) */
 	uint16_t pages;	   /* per slab */
 	uint16_t meta_size;
+	slab_clear_fn clear; /* given to every slab of the class */
 } __attribute__((aligned(64)));
 
 #define KZ_CLASS_ORDER_ITEM(size, order, cap) (order),
@@ -57,7 +58,7 @@ static struct kmem_cache kmalloc_caches[KZ_NR_CLASSES];
 #define KZ_SMALL_CLASS_ITEM(cls) (cls),
 const uint8_t kz_class_of_small[1024 / 16 + 1] = {KZ_SMALL_CLASSES(KZ_SMALL_CLASS_ITEM)};
 
-void slab_init(void)
+void slab_init(const slab_clear_fn clear[KZ_NR_CLASSES])
 {
 	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++) {
 		struct kmem_cache *cache = &kmalloc_caches[cls];
@@ -65,6 +66,7 @@ void slab_init(void)
 		pthread_mutex_init(&cache->lock, NULL);
 		list_init(&cache->partial);
 		list_init(&cache->spare_slabs);
+		cache->clear = clear[cls];
 		cache->pages = (uint16_t) (1u << class_order[cls]);
 		cache->objects = (uint16_t) KZ_SLAB_OBJECTS(kz_class_size[cls], class_order[cls]);
 		cache->capacity =
@@ -113,7 +115,7 @@ static struct slab *slab_new(struct kmem_cache *cache, unsigned cls)
 	slab->cls = (uint8_t) cls;
 	slab->size = kz_class_size[cls];
 	slab->recip = kz_class_recip[cls];
-	slab->clear = kz_clear_class[cls];
+	slab->clear = cache->clear;
 	slab->nr_free = cache->capacity;
 	for (unsigned i = first; i < cache->objects; i += step)
 		slab->free_map[i / 64] |= (uint64_t) 1 << (i % 64);
@@ -219,7 +221,7 @@ static size_t slab_release(struct kmem_cache *cache, struct kz_list *empty)
 		struct slab *slab = list_entry(pos, struct slab, lru);
 
 		buddy_free(slab->page, cache->pages, KIND_SLAB,
-			   kz_opt.init == KZ_INIT_FREE ? BUDDY_ZEROED : BUDDY_DIRTY);
+			   harden_init_on_free() ? BUDDY_ZEROED : BUDDY_DIRTY);
 		nr_pages += cache->pages;
 	}
 	pthread_mutex_lock(&cache->lock);

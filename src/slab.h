@@ -16,18 +16,20 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "clear.h"
 #include "page.h"
 #include "size_class.h"
+
+/* What free does to an object of a class (the hardening layer's clear routines, clear.h). */
+typedef void (*slab_clear_fn)(void *obj);
 
 struct slab {
 	struct kz_list lru; /* in the cache's partial list while it has free slots */
 	char *base;	    /* the first object: the block's first byte */
 	struct kz_page *page;
-	object_clear_fn clear; /* the class's clear routine (clear.h): free ends in a call to it */
-	uint64_t recip;	       /* ceil(2^64 / size): slab_slot divides by multiplying */
-	uint32_t size;	       /* the class's object size */
-	uint16_t nr_free;      /* slots set in free_map */
+	slab_clear_fn clear; /* the class's clear routine (slab_init): free ends in a call to it */
+	uint64_t recip;	     /* ceil(2^64 / size): slab_slot divides by multiplying */
+	uint32_t size;	     /* the class's object size */
+	uint16_t nr_free;    /* slots set in free_map */
 	uint8_t cls;
 	uint64_t free_map[KZ_SLAB_MAX_OBJECTS / 64]; /* cache lock */
 	/*
@@ -47,7 +49,8 @@ struct tcache_entry {
 	uint8_t *live;
 };
 
-void slab_init(void);
+/* Start-up: the caches, each with its class's clear routine, @clear[cls], for its slabs. */
+void slab_init(const slab_clear_fn clear[KZ_NR_CLASSES]);
 
 /* Up to @want objects of class @cls into @out; how many (0: no memory, errno ENOMEM). */
 size_t slab_refill(unsigned cls, struct tcache_entry *out, size_t want);

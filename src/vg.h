@@ -43,6 +43,11 @@
 #define VALGRIND_DISABLE_ADDR_ERROR_REPORTING_IN_RANGE(a, n) 0
 #define VALGRIND_ENABLE_ADDR_ERROR_REPORTING_IN_RANGE(a, n)  0
 #endif
+#if __has_include(<valgrind/helgrind.h>)
+#include <valgrind/helgrind.h>
+#else
+#define VALGRIND_HG_DISABLE_CHECKING(addr, len) ((void) 0)
+#endif
 
 /* True under memcheck: set by vg_init before anything else starts, read-only afterwards. */
 extern KZ_HIDDEN bool vg_memcheck;
@@ -118,5 +123,14 @@ static inline void vg_show_ptr(const uintptr_t *word, const void *obj)
  * checker does not count it against the program. Under memcheck only.
  */
 void vg_keep(void *block);
+
+/*
+ * @addr holds C11 atomics read and written without a lock: helgrind sees plain loads and
+ * stores there (it knows locks, not the memory model) and would call every access a race.
+ */
+static inline void vg_atomics(const void *addr, size_t len)
+{
+	VALGRIND_HG_DISABLE_CHECKING(addr, len);
+}
 
 #endif /* KZ_VG_H */
