@@ -59,14 +59,8 @@ trap 'exit 130' INT TERM
 # C locale, UTC, a home and temporary directory in the scratch directory, no
 # user or system git configuration, fixed identities and dates, and Python
 # allocating every object with malloc, its hash seed fixed.
-export PATH=/usr/bin:/bin:$PATH LC_ALL=C TZ=UTC HOME=$work/home TMPDIR=$work/tmp
-export PYTHONMALLOC=malloc PYTHONHASHSEED=0 PYTHONDONTWRITEBYTECODE=1
-export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_COUNT=2 \
-	GIT_CONFIG_KEY_0=init.defaultBranch GIT_CONFIG_VALUE_0=main \
-	GIT_CONFIG_KEY_1=gc.auto GIT_CONFIG_VALUE_1=0 \
-	GIT_AUTHOR_NAME=kzmalloc GIT_AUTHOR_EMAIL=kzmalloc@example.org \
-	GIT_COMMITTER_NAME=kzmalloc GIT_COMMITTER_EMAIL=kzmalloc@example.org \
-	GIT_AUTHOR_DATE=2024-01-01T00:00:00Z GIT_COMMITTER_DATE=2024-01-01T00:00:00Z
+. "$src/tests/programs/setting.sh"
+program_setting "$work"
 export KZ_CORPUS_HERE=$here KZ_CORPUS_IN=$work/in KZ_CORPUS_LIB=$lib
 export KZ_CORPUS_SETTINGS="$*"
 mapfile -t settings < <(compgen -e KZMALLOC_ || true)

@@ -11,6 +11,8 @@ in=$KZ_CORPUS_IN
 here=$KZ_CORPUS_HERE
 corpus_inputs() { :; }
 corpus_job() { :; }
+# shellcheck source=../programs/setting.sh
+. "$here/../programs/setting.sh" # sort_lines
 for f in "$here"/jobs_*.sh; do
 	# shellcheck source=/dev/null
 	. "$f"

@@ -6,15 +6,7 @@
 corpus_inputs inputs_tree
 inputs_tree() {
 	cp -a /usr/include "$KZ_CORPUS_IN/tree"
-	# A hex key, a number, a word: 2,000,000 lines, about 45 MB.
-	awk 'BEGIN {
-		s = 42
-		for (i = 0; i < 2000000; i++) {
-			s = (s * 1103515245 + 12345) % 2147483648
-			t = (s * 1103515245 + 12345) % 2147483648
-			printf "%08x %d %s\n", s, t % 100000, substr("abcdefghijklmnopqrstuvwxyz", s % 26 + 1, t % 20 + 1)
-		}
-	}' >"$KZ_CORPUS_IN/lines"
+	sort_lines 2000000 >"$KZ_CORPUS_IN/lines" # about 45 MB
 }
 
 listing() { # DIR: each entry's path, type, mode, mtime (and a file's size, a link's target), as a checksum

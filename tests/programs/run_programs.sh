@@ -27,14 +27,8 @@ fi
 # where every run gives the same answer: C locale, no user or system git
 # configuration, fixed git identities and dates, and Python on malloc for
 # every object (PYTHONMALLOC=malloc) rather than its own arenas.
-export PATH=/usr/bin:/bin:$PATH LC_ALL=C TZ=UTC HOME=$work/home TMPDIR=$work/tmp
-export PYTHONMALLOC=malloc PYTHONHASHSEED=0 PYTHONDONTWRITEBYTECODE=1
-export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_COUNT=2 \
-	GIT_CONFIG_KEY_0=init.defaultBranch GIT_CONFIG_VALUE_0=main \
-	GIT_CONFIG_KEY_1=gc.auto GIT_CONFIG_VALUE_1=0 \
-	GIT_AUTHOR_NAME=kzmalloc GIT_AUTHOR_EMAIL=kzmalloc@example.org \
-	GIT_COMMITTER_NAME=kzmalloc GIT_COMMITTER_EMAIL=kzmalloc@example.org \
-	GIT_AUTHOR_DATE=2024-01-01T00:00:00Z GIT_COMMITTER_DATE=2024-01-01T00:00:00Z
+. "$src/tests/programs/setting.sh"
+program_setting "$work"
 unset LD_PRELOAD
 mkdir -p "$in" "$HOME" "$TMPDIR"
 
@@ -67,15 +61,7 @@ gen_inputs() {
 			close(out)
 		}
 	}'
-	# 200,000 lines for sort: a hex key, a number, a word.
-	awk 'BEGIN {
-		s = 42
-		for (i = 0; i < 200000; i++) {
-			s = (s * 1103515245 + 12345) % 2147483648
-			t = (s * 1103515245 + 12345) % 2147483648
-			printf "%08x %d %s\n", s, t % 100000, substr("abcdefghijklmnopqrstuvwxyz", s % 26 + 1, t % 20 + 1)
-		}
-	}' >"$in/lines.txt"
+	sort_lines 200000 >"$in/lines.txt"
 }
 
 # The jobs: each runs in a fresh directory of its own, under set -e.
