@@ -157,6 +157,7 @@ __attribute__((destructor)) static void kz_destructor(void)
 {
 	if (!atomic_load(&kz_ready))
 		return;
+	purge_exit();
 	if (kz_debug)
 		buddy_verify();
 	if (kz_opt.stats)

@@ -40,6 +40,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "options.h"
 #include "os.h"
@@ -63,6 +64,8 @@ static _Atomic int purger_state = PURGER_IDLE;
 static atomic_bool purger_idle = true;
 atomic_bool purge_thread_wanted;   /* a free found no thread: the next allocation starts it */
 static _Atomic uint32_t last_pass; /* free-path decay: ms clock of the last pass */
+/* Exit: the thread makes no pass once purge_exit has run, and purge_exit waits out one begun. */
+static atomic_bool purger_exiting, purger_in_pass;
 
 /* The purger's state is lock-free by design (the header comment says why no wake-up is lost). */
 void purge_init(void)
@@ -71,6 +74,8 @@ void purge_init(void)
 	vg_atomics(&purger_idle, sizeof(purger_idle));
 	vg_atomics(&purge_thread_wanted, sizeof(purge_thread_wanted));
 	vg_atomics(&last_pass, sizeof(last_pass));
+	vg_atomics(&purger_exiting, sizeof(purger_exiting));
+	vg_atomics(&purger_in_pass, sizeof(purger_in_pass));
 }
 
 void purge_register(const struct shrinker *shrinker)
@@ -109,6 +114,23 @@ static void sleep_ms(uint32_t ms)
 		;
 }
 
+/*
+ * One pass of the thread's, unless the process is exiting: then the thread parks for good,
+ * holding no lock (it has every signal blocked, so pause() never returns). Flags in Dekker's
+ * order against purge_exit: each sets its own, then reads the other's.
+ */
+static void purger_pass(void)
+{
+	atomic_store(&purger_in_pass, true);
+	if (atomic_load(&purger_exiting)) {
+		atomic_store(&purger_in_pass, false);
+		for (;;)
+			pause();
+	}
+	purge_pass(false);
+	atomic_store(&purger_in_pass, false);
+}
+
 static void *purge_thread(void *arg)
 {
 	(void) arg;
@@ -120,7 +142,7 @@ static void *purge_thread(void *arg)
 		pthread_mutex_unlock(&purger.lock);
 		for (;;) {
 			sleep_ms(kz_opt.purge_delay_ms / 2 + 1);
-			purge_pass(false);
+			purger_pass();
 			atomic_store(&purger_idle, true);
 			if (!purge_pending())
 				break;
@@ -184,6 +206,15 @@ static void purge_on_free(void)
 		return;
 	if (atomic_compare_exchange_strong(&last_pass, &last, now))
 		purge_pass(false);
+}
+
+void purge_exit(void)
+{
+	atomic_store(&purger_exiting, true);
+	/* Late frees (other destructors) run the decay themselves. */
+	atomic_store(&purger_state, PURGER_FAILED);
+	for (int i = 0; i < 1000 && atomic_load(&purger_in_pass); i++)
+		sleep_ms(1);
 }
 
 void purge_notify(size_t nr_pages)

@@ -39,6 +39,13 @@ void purge_register(const struct shrinker *shrinker);
 /* At start-up, before anything can be freed. */
 void purge_init(void);
 
+/*
+ * At exit: the purger thread stops between passes (one under way is waited for, up to a
+ * second), so that the process never ends with the thread inside a pass holding the pool's
+ * purge lock; frees after this run the decay themselves.
+ */
+void purge_exit(void);
+
 /* purge_start_wanted's slow path. */
 void purge_thread_start(void);
 
