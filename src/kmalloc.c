@@ -59,6 +59,7 @@ static size_t pages_of(size_t bytes)
 /* Which backend serves a request. */
 enum route_kind {
 	ROUTE_SLAB,  /* a class object; cls */
+	ROUTE_SLOT,  /* a class object at an aligned slot; cls, align (kmalloc_slot) */
 	ROUTE_LARGE, /* a page run of pages pages (and the guard page, if on) */
 	ROUTE_HUGE,  /* a mapping */
 	ROUTE_ZERO,  /* a zero-size pointer */
@@ -68,15 +69,31 @@ enum route_kind {
 struct route {
 	enum route_kind kind;
 	unsigned cls;
-	size_t pages;
+	union {
+		size_t pages; /* ROUTE_LARGE */
+		size_t align; /* ROUTE_SLOT */
+	};
 };
+
+/*
+ * An aligned request takes an aligned slot of the class its size fits, rather than an object of
+ * the first class whose size is a multiple of the alignment, when that class is this many times
+ * larger: the object would be cleared whole at free (aligned_alloc(4096, 64) would clear 4 KiB),
+ * and the slot, 4 KiB-aligned for instance in every kmalloc-64 page, leaves the rest of its slab
+ * to other requests. Below it the thread cache's pop is cheaper than the slot's lock.
+ */
+#define SLOT_ALIGN_RATIO 4
 
 /*
  * The one routing decision: where @size bytes aligned to @align (a power of two) go, with the
  * settings of now (the callers start kzmalloc first). The block holds @size and the canary's
  * room; a class object's class is the first that fits whose size is a multiple of @align, so
- * that every slot of its slabs is aligned; a page run with its guard page fits one chunk, else it
- * is a mapping (which has no canary). Inline: with @align constant the class loop folds away.
+ * that every slot of its slabs is aligned, or, when that class is much larger, the class that
+ * fits with an aligned slot of it (SLOT_ALIGN_RATIO; the first from it up with an aligned slot
+ * for every @align bytes of slab, so that the request takes no more pages than by the first way;
+ * not under memcheck, whose slabs hand out odd slots only); either way an ordinary object of its
+ * class afterwards. A page run with its guard page fits one chunk, else it is a mapping (which has
+ * no canary). Inline: with @align constant the class loop folds away.
  */
 static inline struct route kmalloc_route(size_t size, size_t align)
 {
@@ -90,8 +107,17 @@ static inline struct route kmalloc_route(size_t size, size_t align)
 			return (struct route){.kind = ROUTE_ZERO};
 	}
 	if (room <= KZ_SMALL_MAX && align <= KZ_PAGE_SIZE) {
-		unsigned cls = size_to_class(room > align ? room : align);
+		unsigned cls;
 
+		/* Only a room below the alignment can be that much smaller: its class is
+		 * kmalloc-align. */
+		if (align > KZ_MIN_ALIGN && room * SLOT_ALIGN_RATIO <= align && !vg_memcheck) {
+			cls = slab_dense_aligned[__builtin_ctzl(align) - 5][size_to_class(room)];
+			if (cls < KZ_NR_CLASSES && SLOT_ALIGN_RATIO * kz_class_size[cls] <= align)
+				return (struct route){
+					.kind = ROUTE_SLOT, .cls = cls, .align = align};
+		}
+		cls = size_to_class(room > align ? room : align);
 		while (align > KZ_MIN_ALIGN && cls < KZ_NR_CLASSES && kz_class_size[cls] % align)
 			cls++;
 		if (cls < KZ_NR_CLASSES)
@@ -136,6 +162,23 @@ void *kmalloc_miss(size_t cls, size_t size)
 	return tcache_refill(cls, size);
 }
 
+/*
+ * An object of class @cls at an address aligned to @align, for @size bytes: one the thread freed
+ * last, or a slot taken from the slabs. Afterwards an ordinary object of its class.
+ */
+__attribute__((noinline)) static void *kmalloc_slot(size_t cls, size_t size, size_t align)
+{
+	struct tcache_entry e;
+	void *obj = tcache_pop_aligned(cls, size, align);
+
+	if (obj)
+		return obj;
+	if (!slab_alloc_aligned((unsigned) cls, align, &e))
+		return NULL;
+	*e.live = 1;
+	return harden_pop(cls, e.obj, harden_pop_check, size);
+}
+
 /* Serve @size bytes aligned to @align by route @r (kzmalloc started). */
 static void *alloc_routed(struct route r, size_t size, size_t align)
 {
@@ -143,6 +186,8 @@ static void *alloc_routed(struct route r, size_t size, size_t align)
 
 	if (likely(r.kind == ROUTE_SLAB))
 		return kmalloc_class(r.cls, size);
+	if (r.kind == ROUTE_SLOT)
+		return kmalloc_slot(r.cls, size, r.align);
 	purge_start_wanted();
 	switch (r.kind) {
 	case ROUTE_LARGE:
@@ -277,7 +322,7 @@ void kfree_full(struct slab *slab, void *ptr, uint8_t *live)
 
 static bool slab_same_route(const struct object *obj, struct route r)
 {
-	return r.kind == ROUTE_SLAB && r.cls == obj->slab->cls;
+	return (r.kind == ROUTE_SLAB || r.kind == ROUTE_SLOT) && r.cls == obj->slab->cls;
 }
 
 static size_t large_lookup(void *ptr, const char *func, const char *freed, struct object *obj)

@@ -11,7 +11,8 @@
  *   - a slab is on the partial list iff nr_free > 0; nr_free == popcount(free_map);
  *   - a slot is set in free_map only if its live byte is 0;
  *   - cache->nr_free is the sum of its slabs' nr_free;
- *   - at most one wholly free slab per cache stays (the spare against thrash);
+ *   - at most one wholly free slab per cache stays (the spare against thrash), and empty
+ *     slabs come last on the partial list;
  *   - a slab hands out cache->capacity slots: all of them, or under memcheck
  *     only the odd ones (KZ_MEMCHECK_SLOTS, at least one), so that an
  *     inaccessible guard slot lies before and after every object and an
@@ -58,8 +59,38 @@ static struct kmem_cache kmalloc_caches[KZ_NR_CLASSES];
 #define KZ_SMALL_CLASS_ITEM(cls) (cls),
 const uint8_t kz_class_of_small[1024 / 16 + 1] = {KZ_SMALL_CLASSES(KZ_SMALL_CLASS_ITEM)};
 
+uint8_t slab_dense_aligned[KZ_PAGE_SHIFT - 4][KZ_NR_CLASSES];
+
+/* The step between the slots of class @cls whose address is a multiple of @align (see below). */
+static size_t aligned_step(unsigned cls, size_t align)
+{
+	size_t size = kz_class_size[cls], low = size & -size;
+
+	return align > low ? align / low : 1;
+}
+
+/* Fill slab_dense_aligned, from the largest class down. */
+static void slab_dense_init(void)
+{
+	for (unsigned i = 0; i < KZ_PAGE_SHIFT - 4; i++) {
+		size_t align = (size_t) 32 << i;
+		unsigned next = KZ_NR_CLASSES;
+
+		for (unsigned cls = KZ_NR_CLASSES; cls-- > 0;) {
+			size_t bytes = (size_t) KZ_PAGE_SIZE << class_order[cls];
+			size_t objects = KZ_SLAB_OBJECTS(kz_class_size[cls], class_order[cls]);
+			size_t step = aligned_step(cls, align);
+
+			if ((objects + step - 1) / step * align >= bytes)
+				next = cls;
+			slab_dense_aligned[i][cls] = (uint8_t) next;
+		}
+	}
+}
+
 void slab_init(const slab_clear_fn clear[KZ_NR_CLASSES])
 {
+	slab_dense_init();
 	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++) {
 		struct kmem_cache *cache = &kmalloc_caches[cls];
 
@@ -159,6 +190,98 @@ size_t slab_refill(unsigned cls, struct tcache_entry *out, size_t want)
 	}
 	pthread_mutex_unlock(&cache->lock);
 	return got;
+}
+
+/*
+ * The slots of a class-@cls slab whose address is a multiple of @align, as a map like free_map.
+ * A slab starts on a page boundary (its block is aligned to its order), so slot i is aligned
+ * when i * size is: every step-th slot from 0, step = @align / gcd(size, @align), a power of
+ * two.
+ */
+static void aligned_slots(unsigned cls, size_t align, uint64_t map[KZ_SLAB_MAX_OBJECTS / 64])
+{
+	size_t step = aligned_step(cls, align);
+
+	for (unsigned w = 0; w < KZ_SLAB_MAX_OBJECTS / 64; w++)
+		map[w] = step < 64 ? UINT64_MAX / (((uint64_t) 1 << step) - 1)
+				   : (uint64_t) ((w * 64) % step == 0);
+}
+
+/* The first free slot of @slab set in @map, or -1. */
+static int slab_free_slot_in(const struct slab *slab, const uint64_t *map)
+{
+	for (unsigned w = 0; w < KZ_SLAB_MAX_OBJECTS / 64; w++)
+		if (slab->free_map[w] & map[w])
+			return (int) (w * 64 +
+				      (unsigned) __builtin_ctzll(slab->free_map[w] & map[w]));
+	return -1;
+}
+
+/* How many partial slabs an aligned request looks at before it takes an empty one. */
+#define ALIGNED_SCAN 8
+
+/*
+ * The slab an aligned request takes its slot from: one of the first ALIGNED_SCAN partial slabs
+ * (the bound keeps a class whose aligned slots are all taken from being walked whole), else the
+ * empty spare at the back, else a new one. Cache lock held; NULL without memory.
+ */
+static struct slab *slab_for_aligned(struct kmem_cache *cache, unsigned cls, const uint64_t *map)
+{
+	struct kz_list *pos;
+	unsigned scanned = 0;
+	struct slab *slab;
+
+	list_for_each(pos, &cache->partial)
+	{
+		slab = list_entry(pos, struct slab, lru);
+		if (slab_free_slot_in(slab, map) >= 0)
+			return slab;
+		if (++scanned == ALIGNED_SCAN)
+			break;
+	}
+	if (cache->nr_empty) {
+		slab = list_entry(cache->partial.prev, struct slab, lru);
+		kz_assert(slab->nr_free == cache->capacity);
+		return slab;
+	}
+	return slab_new(cache, cls);
+}
+
+bool slab_alloc_aligned(unsigned cls, size_t align, struct tcache_entry *out)
+{
+	struct kmem_cache *cache = &kmalloc_caches[cls];
+	uint64_t map[KZ_SLAB_MAX_OBJECTS / 64];
+	struct slab *slab;
+	int i;
+
+	aligned_slots(cls, align, map);
+	pthread_mutex_lock(&cache->lock);
+	slab = slab_for_aligned(cache, cls, map);
+	if (!slab) {
+		pthread_mutex_unlock(&cache->lock);
+		return false;
+	}
+	i = slab_free_slot_in(slab, map);
+	kz_assert(i >= 0 && !vg_memcheck);
+	/*
+	 * An empty slab taken for one slot goes to the front, so that refills fill the rest of it
+	 * before they touch other slabs: the aligned object does not keep a slab to itself.
+	 */
+	if (slab->nr_free == cache->capacity) {
+		cache->nr_empty--;
+		list_del(&slab->lru);
+		list_add(&slab->lru, &cache->partial);
+	}
+	slab->free_map[i / 64] &= ~((uint64_t) 1 << (i % 64));
+	slab->nr_free--;
+	cache->nr_free--;
+	if (!slab->nr_free)
+		list_del(&slab->lru);
+	pthread_mutex_unlock(&cache->lock);
+	out->obj = slab->base + (size_t) i * kz_class_size[cls];
+	out->live = &slab->live[i];
+	kz_assert(IS_ALIGNED(out->obj, align));
+	return true;
 }
 
 static size_t slab_release(struct kmem_cache *cache, struct kz_list *empty);

@@ -56,6 +56,22 @@ void slab_init(const slab_clear_fn clear[KZ_NR_CLASSES]);
 size_t slab_refill(unsigned cls, struct tcache_entry *out, size_t want);
 
 /*
+ * Per alignment 2^(5 + i) (32 B to a page) and class: the first class from it up whose slabs
+ * have an aligned slot for every 2^(5 + i) bytes (so that aligned objects there take no more
+ * pages than objects of the alignment's own size would), or KZ_NR_CLASSES. Set by slab_init.
+ */
+extern KZ_HIDDEN uint8_t slab_dense_aligned[KZ_PAGE_SHIFT - 4][KZ_NR_CLASSES];
+
+/*
+ * One object of class @cls whose address is a multiple of @align (a power of two, at most a
+ * page), into @out: a free slot at such an address, taken out of band (under the cache lock, not
+ * through a thread cache) from one of the first partial slabs that has one, else from an empty
+ * slab. false when there is no memory (errno ENOMEM). Not under memcheck, whose slabs hand out
+ * only odd slots.
+ */
+bool slab_alloc_aligned(unsigned cls, size_t align, struct tcache_entry *out);
+
+/*
  * Give @n objects of class @cls back to their slabs; slabs left empty go back to the pool. The
  * pages given to the pool, for the caller to tell purge (purge_notify).
  */

@@ -129,6 +129,29 @@ void *tcache_refill(size_t cls, size_t size)
 	return harden_pop(cls, e.obj, tcache_none.pop_check, size);
 }
 
+/* How deep tcache_pop_aligned looks into a stack. */
+#define ALIGNED_DEPTH 4
+
+void *tcache_pop_aligned(size_t cls, size_t size, size_t align)
+{
+	struct tcache *tc = tcache_self;
+	struct tcache_entry *top = tc->top[cls], e;
+
+	for (unsigned d = 0; d < ALIGNED_DEPTH && top - d != tc->base[cls]; d++) {
+		struct tcache_entry *found = top - d - 1;
+
+		if (!IS_ALIGNED(found->obj, align))
+			continue;
+		/* Out from under the entries above it: the topmost takes its place. */
+		e = *found;
+		*found = top[-1];
+		tc->top[cls] = top - 1;
+		*e.live = 1;
+		return harden_pop(cls, e.obj, tc->pop_check, size);
+	}
+	return NULL;
+}
+
 /*
  * A full stack: its older half comes off (out into @batch, the rest moved down, @e pushed) before
  * any of it goes to the slabs.

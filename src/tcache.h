@@ -67,6 +67,13 @@ static inline void *tcache_pop(size_t cls, size_t size)
 }
 
 /*
+ * Pop an object of class @cls whose address is a multiple of @align, for @size bytes, from the
+ * top few of the stack (the objects freed last: an aligned object freed and asked for again is
+ * found at once); NULL if none of them is aligned.
+ */
+void *tcache_pop_aligned(size_t cls, size_t size, size_t align);
+
+/*
  * Push a freed object (no longer live, already cleared, or about to be: kfree_fast) and the
  * address of its live byte; false, and nothing changed, when the stack is full.
  */

@@ -7,6 +7,9 @@
 #                       mode is also the program's argument)
 #   test_canary         KZMALLOC_CHECK=canary is invisible to a correct program,
 #                       once per KZMALLOC_INIT mode
+#   test_malloc_aligned every alignment to a page with every size up to twice it, mixed with
+#                       plain objects, and the pages many live ones take; once per
+#                       KZMALLOC_INIT mode and with KZMALLOC_CHECK=canary
 #   test_malloc_stress  threads with cross-thread frees, thread churn, fork
 #   test_fork           fork while threads are born (their first allocation needs the arena)
 #   test_fatal          the fatal line and kz_write_all get out whole though a signal
@@ -28,6 +31,12 @@ foreach(mode free alloc none)
 endforeach()
 foreach(mode free alloc none)
   kz_unit_test(test_canary.${mode} SOURCE test_canary ARGS ${mode}
+    ENV KZMALLOC_CHECK=canary KZMALLOC_INIT=${mode})
+endforeach()
+foreach(mode free alloc none)
+  kz_unit_test(test_malloc_aligned.${mode} SOURCE test_malloc_aligned ARGS ${mode}
+    ENV KZMALLOC_INIT=${mode})
+  kz_unit_test(test_malloc_aligned.canary-${mode} SOURCE test_malloc_aligned ARGS ${mode}
     ENV KZMALLOC_CHECK=canary KZMALLOC_INIT=${mode})
 endforeach()
 kz_unit_test(test_malloc_stress)
