@@ -95,6 +95,16 @@ struct route {
  * class afterwards. A page run with its guard page fits one chunk, else it is a mapping (which has
  * no canary). Inline: with @align constant the class loop folds away.
  */
+/* The first class that holds @room whose size is a multiple of @align (KZ_NR_CLASSES: none). */
+static inline unsigned aligned_class(size_t room, size_t align)
+{
+	unsigned cls = size_to_class(room > align ? room : align);
+
+	while (align > KZ_MIN_ALIGN && cls < KZ_NR_CLASSES && kz_class_size[cls] % align)
+		cls++;
+	return cls;
+}
+
 static inline struct route kmalloc_route(size_t size, size_t align)
 {
 	size_t room = size + harden_canary_room(), pages;
@@ -117,9 +127,7 @@ static inline struct route kmalloc_route(size_t size, size_t align)
 				return (struct route){
 					.kind = ROUTE_SLOT, .cls = cls, .align = align};
 		}
-		cls = size_to_class(room > align ? room : align);
-		while (align > KZ_MIN_ALIGN && cls < KZ_NR_CLASSES && kz_class_size[cls] % align)
-			cls++;
+		cls = aligned_class(room, align);
 		if (cls < KZ_NR_CLASSES)
 			return (struct route){.kind = ROUTE_SLAB, .cls = cls};
 	}
@@ -483,9 +491,23 @@ void kfree(void *ptr)
  */
 static bool object_fits(const struct object *obj, size_t size, size_t align)
 {
+	struct route r;
+
 	if (obj->ops->canary && harden_canary())
 		return size == obj->usable;
-	return obj->ops->fits(obj, kmalloc_route(size, align), size);
+	r = kmalloc_route(size, align);
+	if (obj->ops->fits(obj, r, size))
+		return true;
+	/*
+	 * A small aligned request routed to an aligned slot may have been served by the class that
+	 * is a multiple of the alignment instead: pvalloc(0) is kmalloc-4k's, as it was before
+	 * slots.
+	 */
+	if (r.kind != ROUTE_SLOT)
+		return false;
+	r = (struct route){.kind = ROUTE_SLAB,
+			   .cls = aligned_class(size + harden_canary_room(), align)};
+	return r.cls < KZ_NR_CLASSES && obj->ops->fits(obj, r, size);
 }
 
 /*
