@@ -137,6 +137,8 @@ void *tcache_pop_aligned(size_t cls, size_t size, size_t align)
 	struct tcache *tc = tcache_self;
 	struct tcache_entry *top = tc->top[cls], e;
 
+	if (tc == &tcache_none) /* its stacks are NULL: no arithmetic on them */
+		return NULL;
 	for (unsigned d = 0; d < ALIGNED_DEPTH && top - d != tc->base[cls]; d++) {
 		struct tcache_entry *found = top - d - 1;
 
