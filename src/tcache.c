@@ -135,11 +135,10 @@ void *tcache_refill(size_t cls, size_t size)
 void *tcache_pop_aligned(size_t cls, size_t size, size_t align)
 {
 	struct tcache *tc = tcache_self;
+	size_t n = stack_count(tc, cls); /* 0 for tcache_none, whose stacks are NULL */
 	struct tcache_entry *top = tc->top[cls], e;
 
-	if (tc == &tcache_none) /* its stacks are NULL: no arithmetic on them */
-		return NULL;
-	for (unsigned d = 0; d < ALIGNED_DEPTH && top - d != tc->base[cls]; d++) {
+	for (size_t d = 0; d < ALIGNED_DEPTH && d < n; d++) {
 		struct tcache_entry *found = top - d - 1;
 
 		if (!IS_ALIGNED(found->obj, align))
