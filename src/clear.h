@@ -2,8 +2,8 @@
  * clear.h - clearing freed objects (the zero-on-free promise): one routine
  * per class, chosen once at start-up.
  *
- * The free fast path ends in a tail call through the routine its slab holds
- * (a copy of clear_class[cls], given to slab_init), so the mode costs no test. By default
+ * The free fast path ends in a tail call through clear_class[cls], the class
+ * being in the slab's head descriptor, so the mode costs no test. By default
  * (KZMALLOC_INIT=free) a routine clears the whole object: up to 1 KiB with
  * straight-line stores of exactly the class's size (16-byte SSE2 stores, or
  * 32-byte AVX2 stores where the CPU and the OS have them), above with

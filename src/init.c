@@ -21,7 +21,6 @@
 
 #include "buddy.h"
 #include "chunk.h"
-#include "clear.h"
 #include "harden.h"
 #include "huge.h"
 #include "kzmalloc.h"
@@ -79,6 +78,7 @@ static const struct {
 	/* clang-format off */
 	{quarantine_lock, 1},
 	{tcache_spare_lock, 1},
+	{slab_shared_lock, KZ_NR_CLASSES},
 	{slab_cache_lock, KZ_NR_CLASSES},
 	{huge_cache_lock, 1},
 	{buddy_purge_lock, 1},
@@ -141,7 +141,7 @@ void kz_init_slow(void)
 	buddy_init(); /* the pool's shrinker first: the ones above feed it */
 	large_init();
 	huge_init();
-	slab_init(clear_class);
+	slab_init();
 	quarantine_init();
 	atomic_store_explicit(&kz_ready, true, memory_order_release);
 	tcache_init();

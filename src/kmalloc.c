@@ -30,6 +30,7 @@
 
 #include "buddy.h"
 #include "canary.h"
+#include "clear.h"
 #include "fatal.h"
 #include "harden.h"
 #include "huge.h"
@@ -307,7 +308,7 @@ static size_t slab_release(struct slab *slab, void *ptr, uint8_t *live)
 	unsigned cls = slab->cls;
 
 	*live = 0;
-	slab->clear(ptr);
+	clear_class[cls](ptr);
 	if (unlikely(vg_memcheck)) {
 		vg_free(ptr);
 		return quarantine_add(cls, (struct tcache_entry){ptr, live});

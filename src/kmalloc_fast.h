@@ -25,6 +25,7 @@
 #ifndef KZ_KMALLOC_FAST_H
 #define KZ_KMALLOC_FAST_H
 
+#include "clear.h"
 #include "pagemap.h"
 #include "tcache.h"
 
@@ -66,8 +67,7 @@ static inline void *kmalloc_fast(size_t size)
 static inline void kfree_fast(void *ptr)
 {
 	struct kz_page *page;
-	struct slab *slab;
-	size_t slot;
+	size_t slot, cls;
 	uint8_t *live;
 
 	if (unlikely(!pagemap_covers(ptr)))
@@ -78,18 +78,18 @@ static inline void kfree_fast(void *ptr)
 		if (page_flags_kind(page) != page_state16(PG_HEAD, KIND_SLAB))
 			goto slow;
 	}
-	slab = page->owner;
-	if (unlikely(!slab_slot(slab, ptr, &slot)))
+	if (unlikely(!page_slab_slot(page, ptr, &slot)))
 		goto slow;
-	live = &slab->live[slot];
+	live = &((struct slab *) page->owner)->live[slot];
 	if (unlikely(*live != 1))
 		goto slow;
-	if (unlikely(!tcache_push(slab->cls, ptr, live))) {
-		kfree_full(slab, ptr, live);
+	cls = page->cls;
+	if (unlikely(!tcache_push(cls, ptr, live))) {
+		kfree_full(page->owner, ptr, live);
 		return;
 	}
 	*live = 0;
-	slab->clear(ptr);
+	clear_class[cls](ptr);
 	return;
 slow:
 	kfree_slow(ptr);

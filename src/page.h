@@ -21,8 +21,13 @@
  *              again); every lookup sees it freed, the pool counts it in use
  * Every other page of a free block has flags == 0. A free page's state says
  * whether it reads zero and whether it still holds memory (page_state).
- * flags, order, head, nr_pages, kind and the free-list links are guarded by
- * the pool lock; a page's state by it while the page is free, and by the
+ * An allocated slab's head also carries what kfree needs to find the slot
+ * (the slab's base and its class's reciprocal, in place of the free-list
+ * links, and its class, in place of head), so that the free path reads one
+ * descriptor line before the slot's live byte; the slab layer writes them
+ * when it carves the slab, and they are read only while the head says
+ * KIND_SLAB. flags, order, head, nr_pages, kind and the free-list links are
+ * guarded by the pool lock; a page's state by it while the page is free, and by the
  * allocating thread between the allocation and the block's return.
  */
 #ifndef KZ_PAGE_H
@@ -79,7 +84,13 @@ enum page_state {
 };
 
 struct kz_page {
-	struct kz_list lru; /* free heads: the link in free_area[order] */
+	union {
+		struct kz_list lru; /* free heads: the link in free_area[order] */
+		struct { /* slab heads (slab.c): for kfree's slot test (page_slab_slot) */
+			const char *base; /* the first object: the block's first byte */
+			uint64_t recip;	  /* ceil(2^64 / the class's size) */
+		} slab;
+	};
 	union {
 		void *owner; /* allocated heads: the owning layer's record (a slab; a large
 				run's guard page, or NULL) */
@@ -89,7 +100,10 @@ struct kz_page {
 			uint16_t nr_dirty;    /* pages DIRTY: what an allocation must clear */
 		} free;
 	};
-	uint16_t head;	   /* tails: how many pages back the head is */
+	union {
+		uint16_t head; /* tails: how many pages back the head is */
+		uint16_t cls;  /* slab heads: the class */
+	};
 	uint16_t nr_pages; /* allocated heads: pages in the block */
 	uint8_t order;	   /* heads: the order of the block it came from */
 	uint8_t flags;	   /* enum page_flags */

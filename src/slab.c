@@ -7,23 +7,39 @@
  * owner points to its struct slab; struct slabs live in the metadata arena,
  * out of reach of an overflowing object, and are recycled per class.
  *
+ * Between the thread caches and the slabs, each cache has a shared array (the old SLAB
+ * allocator's per-node shared array_cache, tcmalloc's transfer cache): a flush puts its batch
+ * there while there is room, and a refill takes from it before it touches a slab. A free on
+ * one thread and an allocation on another (a producer and its consumer, a server's request
+ * buffers) then hand objects over as whole batches, under a lock held for one copy of a few
+ * hundred bytes, and neither writes a slab's free map or its lists. The array holds at most two
+ * thread-cache stacks' worth (at most 256 KiB of objects per class); its objects are cached,
+ * like a thread cache's: cleared, not live, not free in their slabs.
+ *
+ * Memory the caches keep goes back when a class goes idle: the slab shrinker (purge.h) drains
+ * the shared array of a class untouched since its last look into the slabs, and gives the
+ * empty slabs a class keeps for reuse (up to min_partial, as SLUB keeps partial slabs) back
+ * to the pool, all but the one spare; kz_trim takes everything.
+ *
  * Invariants (cache lock):
  *   - a slab is on the partial list iff nr_free > 0; nr_free == popcount(free_map);
  *   - a slot is set in free_map only if its live byte is 0;
  *   - cache->nr_free is the sum of its slabs' nr_free;
- *   - at most one wholly free slab per cache stays (the spare against thrash), and empty
+ *   - at most min_partial wholly free slabs per cache stay (against thrash), and empty
  *     slabs come last on the partial list;
  *   - a slab hands out cache->capacity slots: all of them, or under memcheck
  *     only the odd ones (KZ_MEMCHECK_SLOTS, at least one), so that an
  *     inaccessible guard slot lies before and after every object and an
  *     overflow into the next slot is reported.
  *
- * Locks: one mutex per cache, never two at once (fork takes them all, in
- * class order: init.c's lock order). Under it
- * the pool may be called to allocate (cache lock -> pool locks), never to
- * free: slabs left empty are released after the lock is dropped, and the
- * pages they give the pool are returned to the caller, whose free path
- * tells purge (purge.h) once it is done.
+ * Invariants (shared lock): avail <= limit; every entry is an object of the class, not live.
+ *
+ * Locks: one mutex per cache and one per shared array, never two at once (fork takes them
+ * all, the shared arrays first, in class order: init.c's lock order). Under a cache's lock
+ * the pool may be called to allocate (cache lock -> pool locks), never to free: slabs left
+ * empty are released after the lock is dropped, and the pages they give the pool, or that a
+ * cache keeps empty past its spare, are returned to the caller, whose free path tells purge
+ * (purge.h) once it is done. The shrinker takes the same locks, one at a time.
  */
 #include "slab.h"
 
@@ -35,31 +51,73 @@
 #include "harden.h"
 #include "meta.h"
 #include "pagemap.h"
+#include "purge.h"
 #include "vg.h"
+
+/* The most entries a shared array holds: two stacks of the largest thread-cache capacity. */
+#define SHARED_MAX (2 * KZ_TCACHE_MAX_CAP)
+
+/* Empty slabs a cache keeps for reuse: 64 KiB of them, at least 1, at most 8. */
+#define MIN_PARTIAL_PAGES 16
+#define MIN_PARTIAL_MAX	  8
+
+struct array_cache {
+	pthread_mutex_t lock;
+	unsigned avail;	       /* entries in use (shared_set_avail) */
+	unsigned limit;	       /* two of the class's thread-cache stacks, at most SHARED_MAX */
+	unsigned long touched; /* refills and flushes that used it */
+	unsigned long seen;    /* touched at the shrinker's last look */
+	struct tcache_entry entry[SHARED_MAX];
+} __attribute__((aligned(64)));
 
 struct kmem_cache {
 	pthread_mutex_t lock;
 	struct kz_list partial;	    /* slabs with free slots, fullest first; empty ones last */
 	struct kz_list spare_slabs; /* struct slabs to reuse */
 	size_t nr_slabs;
-	size_t nr_free; /* free slots in all slabs */
-	size_t nr_empty;
-	uint16_t objects;  /* per slab */
-	uint16_t capacity; /* slots handed out per slab: objects, or the odd ones (memcheck) */
-	uint16_t pages;	   /* per slab */
+	size_t nr_free;	       /* free slots in all slabs */
+	size_t nr_empty;       /* wholly free slabs (empty_add) */
+	unsigned long touched; /* refills and flushes that reached the slabs */
+	unsigned long seen;    /* touched at the shrinker's last look */
+	uint16_t min_partial;  /* empty slabs kept */
+	uint16_t objects;      /* per slab */
+	uint16_t capacity;     /* slots handed out per slab: objects, or the odd ones (memcheck) */
+	uint16_t pages;	       /* per slab */
 	uint16_t meta_size;
-	slab_clear_fn clear; /* given to every slab of the class */
 } __attribute__((aligned(64)));
 
 #define KZ_CLASS_ORDER_ITEM(size, order, cap) (order),
 static const uint8_t class_order[KZ_NR_CLASSES] = {KZ_SIZE_CLASSES(KZ_CLASS_ORDER_ITEM)};
 
 static struct kmem_cache kmalloc_caches[KZ_NR_CLASSES];
+static struct array_cache shared_arrays[KZ_NR_CLASSES];
+
+/*
+ * The counts the shrinker's pending test reads without the locks: written under them with
+ * relaxed atomic stores, so that the unlocked read is a defined (if stale) one.
+ */
+static void empty_add(struct kmem_cache *cache, int delta)
+{
+	__atomic_store_n(&cache->nr_empty, cache->nr_empty + (size_t) (ptrdiff_t) delta,
+			 __ATOMIC_RELAXED);
+}
+
+static void shared_set_avail(struct array_cache *ac, unsigned avail)
+{
+	__atomic_store_n(&ac->avail, avail, __ATOMIC_RELAXED);
+}
+
+#define KZ_CLASS_SHARED_ITEM(size, order, cap) (2 * (cap)),
+static const uint16_t shared_limit[KZ_NR_CLASSES] = {KZ_SIZE_CLASSES(KZ_CLASS_SHARED_ITEM)};
 
 #define KZ_SMALL_CLASS_ITEM(cls) (cls),
 const uint8_t kz_class_of_small[1024 / 16 + 1] = {KZ_SMALL_CLASSES(KZ_SMALL_CLASS_ITEM)};
 
 uint8_t slab_dense_aligned[KZ_PAGE_SHIFT - 4][KZ_NR_CLASSES];
+
+static size_t slab_scan(bool all);
+static bool slab_pending(void);
+static const struct shrinker slab_shrinker = {.scan = slab_scan, .pending = slab_pending};
 
 /* The step between the slots of class @cls whose address is a multiple of @align (see below). */
 static size_t aligned_step(unsigned cls, size_t align)
@@ -88,7 +146,7 @@ static void slab_dense_init(void)
 	}
 }
 
-void slab_init(const slab_clear_fn clear[KZ_NR_CLASSES])
+void slab_init(void)
 {
 	slab_dense_init();
 	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++) {
@@ -97,7 +155,6 @@ void slab_init(const slab_clear_fn clear[KZ_NR_CLASSES])
 		pthread_mutex_init(&cache->lock, NULL);
 		list_init(&cache->partial);
 		list_init(&cache->spare_slabs);
-		cache->clear = clear[cls];
 		cache->pages = (uint16_t) (1u << class_order[cls]);
 		cache->objects = (uint16_t) KZ_SLAB_OBJECTS(kz_class_size[cls], class_order[cls]);
 		cache->capacity =
@@ -105,7 +162,16 @@ void slab_init(const slab_clear_fn clear[KZ_NR_CLASSES])
 		kz_assert(cache->capacity >= 1); /* size_class.h checks every row for it */
 		cache->meta_size = (uint16_t) ALIGN_DOWN(
 			offsetof(struct slab, live) + cache->objects + 1 + 15, 16);
+		cache->min_partial = (uint16_t) (cache->pages >= MIN_PARTIAL_PAGES
+							 ? 1
+							 : MIN_PARTIAL_PAGES / cache->pages);
+		if (cache->min_partial > MIN_PARTIAL_MAX)
+			cache->min_partial = MIN_PARTIAL_MAX;
+		pthread_mutex_init(&shared_arrays[cls].lock, NULL);
+		/* Under memcheck, objects go straight back to their slabs: no second cache. */
+		shared_arrays[cls].limit = vg_memcheck ? 0 : shared_limit[cls];
 	}
+	purge_register(&slab_shrinker);
 }
 
 /* A struct slab for class @cls: a recycled one, or a new one from the arena. Cache lock held. */
@@ -145,26 +211,69 @@ static struct slab *slab_new(struct kmem_cache *cache, unsigned cls)
 	slab->page = page;
 	slab->cls = (uint8_t) cls;
 	slab->size = kz_class_size[cls];
-	slab->recip = kz_class_recip[cls];
-	slab->clear = cache->clear;
 	slab->nr_free = cache->capacity;
 	for (unsigned i = first; i < cache->objects; i += step)
 		slab->free_map[i / 64] |= (uint64_t) 1 << (i % 64);
 	vg_noaccess(slab->base, (size_t) cache->pages << KZ_PAGE_SHIFT);
+	page->slab.base = slab->base;
+	page->slab.recip = kz_class_recip[cls];
+	page->cls = (uint16_t) cls;
 	page->owner = slab;
 	list_add_tail(&slab->lru, &cache->partial);
 	cache->nr_slabs++;
 	cache->nr_free += cache->capacity;
-	cache->nr_empty++;
+	empty_add(cache, 1);
 	return slab;
+}
+
+/* Up to @want entries off the top of class @cls's shared array into @out; how many. */
+static size_t shared_take(unsigned cls, struct tcache_entry *out, size_t want)
+{
+	struct array_cache *ac = &shared_arrays[cls];
+	size_t n;
+
+	if (!__atomic_load_n(&ac->avail, __ATOMIC_RELAXED))
+		return 0; /* a stale 0 only sends this refill to the slabs */
+	pthread_mutex_lock(&ac->lock);
+	n = ac->avail < want ? ac->avail : want;
+	shared_set_avail(ac, ac->avail - (unsigned) n);
+	memcpy(out, &ac->entry[ac->avail], n * sizeof(*out));
+	ac->touched++;
+	pthread_mutex_unlock(&ac->lock);
+	return n;
+}
+
+/*
+ * Up to @n entries of @in into class @cls's shared array, as many as there is room for; how
+ * many (the first ones of @in).
+ */
+static size_t shared_put(unsigned cls, const struct tcache_entry *in, size_t n)
+{
+	struct array_cache *ac = &shared_arrays[cls];
+	size_t room;
+
+	if (!ac->limit)
+		return 0;
+	pthread_mutex_lock(&ac->lock);
+	room = ac->limit - ac->avail;
+	if (n > room)
+		n = room;
+	memcpy(&ac->entry[ac->avail], in, n * sizeof(*in));
+	shared_set_avail(ac, ac->avail + (unsigned) n);
+	ac->touched++;
+	pthread_mutex_unlock(&ac->lock);
+	return n;
 }
 
 size_t slab_refill(unsigned cls, struct tcache_entry *out, size_t want)
 {
 	struct kmem_cache *cache = &kmalloc_caches[cls];
-	size_t size = kz_class_size[cls], got = 0;
+	size_t size = kz_class_size[cls], got = shared_take(cls, out, want);
 
+	if (got == want)
+		return got;
 	pthread_mutex_lock(&cache->lock);
+	cache->touched++;
 	while (got < want) {
 		struct slab *slab;
 
@@ -172,7 +281,7 @@ size_t slab_refill(unsigned cls, struct tcache_entry *out, size_t want)
 			break;
 		slab = list_entry(cache->partial.next, struct slab, lru);
 		if (slab->nr_free == cache->capacity)
-			cache->nr_empty--;
+			empty_add(cache, -1);
 		for (unsigned w = 0; w < KZ_SLAB_MAX_OBJECTS / 64 && got < want; w++) {
 			while (slab->free_map[w] && got < want) {
 				unsigned i = w * 64 + (unsigned) __builtin_ctzll(slab->free_map[w]);
@@ -268,7 +377,7 @@ bool slab_alloc_aligned(unsigned cls, size_t align, struct tcache_entry *out)
 	 * before they touch other slabs: the aligned object does not keep a slab to itself.
 	 */
 	if (slab->nr_free == cache->capacity) {
-		cache->nr_empty--;
+		empty_add(cache, -1);
 		list_del(&slab->lru);
 		list_add(&slab->lru, &cache->partial);
 	}
@@ -294,13 +403,20 @@ static struct slab *entry_slab(const struct tcache_entry *e)
 	return page->owner;
 }
 
-size_t slab_flush(unsigned cls, const struct tcache_entry *in, size_t n)
+/*
+ * @n objects back to their slabs. Slabs left empty stay, up to min_partial, at the back of the
+ * partial list; the others are released. The pages released, and those of slabs kept past the
+ * spare (the shrinker gives them back once the class is idle).
+ */
+static size_t slabs_put(unsigned cls, const struct tcache_entry *in, size_t n)
 {
 	struct kmem_cache *cache = &kmalloc_caches[cls];
+	size_t kept = 0;
 	struct kz_list empty;
 
 	list_init(&empty);
 	pthread_mutex_lock(&cache->lock);
+	cache->touched++;
 	for (size_t k = 0; k < n; k++) {
 		struct slab *slab = entry_slab(&in[k]);
 		size_t i = (size_t) (in[k].live - slab->live);
@@ -313,11 +429,13 @@ size_t slab_flush(unsigned cls, const struct tcache_entry *in, size_t n)
 			list_add(&slab->lru, &cache->partial);
 		if (slab->nr_free < cache->capacity)
 			continue;
-		/* Wholly free: keep one as the cache's spare, at the back; release the rest. */
+		/* Wholly free: keep up to min_partial, at the back; release the rest. */
 		list_del(&slab->lru);
-		if (cache->nr_empty == 0) {
+		if (cache->nr_empty < cache->min_partial) {
 			list_add_tail(&slab->lru, &cache->partial);
-			cache->nr_empty++;
+			if (cache->nr_empty)
+				kept += cache->pages;
+			empty_add(cache, 1);
 		} else {
 			list_add(&slab->lru, &empty);
 			cache->nr_slabs--;
@@ -325,7 +443,16 @@ size_t slab_flush(unsigned cls, const struct tcache_entry *in, size_t n)
 		}
 	}
 	pthread_mutex_unlock(&cache->lock);
-	return slab_release(cache, &empty);
+	return kept + slab_release(cache, &empty);
+}
+
+size_t slab_flush(unsigned cls, const struct tcache_entry *in, size_t n)
+{
+	size_t put = shared_put(cls, in, n);
+
+	if (put == n)
+		return 0;
+	return slabs_put(cls, in + put, n - put);
 }
 
 /*
@@ -358,32 +485,77 @@ static size_t slab_release(struct kmem_cache *cache, struct kz_list *empty)
 	return nr_pages;
 }
 
-size_t slab_shrink(void)
+/*
+ * Class @cls's empty slabs past @keep, off the back of its partial list, onto @empty. Cache
+ * lock held.
+ */
+static void slabs_take_empty(struct kmem_cache *cache, size_t keep, struct kz_list *empty)
 {
-	size_t nr_pages = 0;
+	while (cache->nr_empty > keep) {
+		struct kz_list *last = cache->partial.prev;
+
+		kz_assert(list_entry(last, struct slab, lru)->nr_free == cache->capacity);
+		list_del(last);
+		list_add(last, empty);
+		cache->nr_slabs--;
+		cache->nr_free -= cache->capacity;
+		empty_add(cache, -1);
+	}
+}
+
+/*
+ * The slab shrinker: a class untouched since the last look gets its shared array drained into
+ * its slabs, and its empty slabs but the spare go back to the pool (@all: everything, the spare
+ * too). Pages go to the pool, whose own scan, after this one, purges them: nothing is purged
+ * here.
+ */
+static size_t slab_scan(bool all)
+{
+	struct tcache_entry batch[SHARED_MAX];
 
 	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++) {
 		struct kmem_cache *cache = &kmalloc_caches[cls];
-		struct kz_list empty, *pos, *next;
+		struct array_cache *ac = &shared_arrays[cls];
+		size_t n = 0, keep;
+		struct kz_list empty;
+		bool idle;
+
+		pthread_mutex_lock(&ac->lock);
+		if (all || ac->touched == ac->seen) {
+			n = ac->avail;
+			memcpy(batch, ac->entry, n * sizeof(*batch));
+			shared_set_avail(ac, 0);
+		}
+		ac->seen = ac->touched;
+		pthread_mutex_unlock(&ac->lock);
+		if (n)
+			slabs_put(cls, batch,
+				  n); /* the pages come back below, or on the next look */
 
 		list_init(&empty);
 		pthread_mutex_lock(&cache->lock);
-		for (pos = cache->partial.next; pos != &cache->partial; pos = next) {
-			struct slab *slab = list_entry(pos, struct slab, lru);
-
-			next = pos->next;
-			if (slab->nr_free < cache->capacity)
-				continue;
-			list_del(pos);
-			list_add(pos, &empty);
-			cache->nr_slabs--;
-			cache->nr_free -= cache->capacity;
-			cache->nr_empty--;
-		}
+		idle = cache->touched - cache->seen == (n ? 1u : 0u);
+		keep = all ? 0 : idle ? 1 : cache->min_partial;
+		slabs_take_empty(cache, keep, &empty);
+		cache->seen = cache->touched;
 		pthread_mutex_unlock(&cache->lock);
-		nr_pages += slab_release(cache, &empty);
+		slab_release(cache, &empty);
 	}
-	return nr_pages;
+	return 0;
+}
+
+static bool slab_pending(void)
+{
+	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++)
+		if (__atomic_load_n(&shared_arrays[cls].avail, __ATOMIC_RELAXED) ||
+		    __atomic_load_n(&kmalloc_caches[cls].nr_empty, __ATOMIC_RELAXED) > 1)
+			return true;
+	return false;
+}
+
+void slab_shrink(void)
+{
+	slab_scan(true);
 }
 
 void slab_info(unsigned cls, struct slab_info *info)
@@ -407,4 +579,9 @@ unsigned slab_objects(unsigned cls)
 pthread_mutex_t *slab_cache_lock(unsigned cls)
 {
 	return &kmalloc_caches[cls].lock;
+}
+
+pthread_mutex_t *slab_shared_lock(unsigned cls)
+{
+	return &shared_arrays[cls].lock;
 }

@@ -19,17 +19,12 @@
 #include "page.h"
 #include "size_class.h"
 
-/* What free does to an object of a class (the hardening layer's clear routines, clear.h). */
-typedef void (*slab_clear_fn)(void *obj);
-
 struct slab {
 	struct kz_list lru; /* in the cache's partial list while it has free slots */
 	char *base;	    /* the first object: the block's first byte */
 	struct kz_page *page;
-	slab_clear_fn clear; /* the class's clear routine (slab_init): free ends in a call to it */
-	uint64_t recip;	     /* ceil(2^64 / size): slab_slot divides by multiplying */
-	uint32_t size;	     /* the class's object size */
-	uint16_t nr_free;    /* slots set in free_map */
+	uint32_t size;	  /* the class's object size */
+	uint16_t nr_free; /* slots set in free_map */
 	uint8_t cls;
 	uint64_t free_map[KZ_SLAB_MAX_OBJECTS / 64]; /* cache lock */
 	/*
@@ -49,8 +44,8 @@ struct tcache_entry {
 	uint8_t *live;
 };
 
-/* Start-up: the caches, each with its class's clear routine, @clear[cls], for its slabs. */
-void slab_init(const slab_clear_fn clear[KZ_NR_CLASSES]);
+/* Start-up: the caches, their shared arrays, the slab shrinker. */
+void slab_init(void);
 
 /* Up to @want objects of class @cls into @out; how many (0: no memory, errno ENOMEM). */
 size_t slab_refill(unsigned cls, struct tcache_entry *out, size_t want);
@@ -72,27 +67,40 @@ extern KZ_HIDDEN uint8_t slab_dense_aligned[KZ_PAGE_SHIFT - 4][KZ_NR_CLASSES];
 bool slab_alloc_aligned(unsigned cls, size_t align, struct tcache_entry *out);
 
 /*
- * Give @n objects of class @cls back to their slabs; slabs left empty go back to the pool. The
- * pages given to the pool, for the caller to tell purge (purge_notify).
+ * Give @n objects of class @cls back: into the class's shared array while it has room (the
+ * next refill, on any thread, takes them from there), the rest to their slabs, where slabs left
+ * empty go back to the pool past the few each class keeps. The pages given to the pool or kept
+ * empty, for the caller to tell purge (purge_notify).
  */
 size_t slab_flush(unsigned cls, const struct tcache_entry *in, size_t n);
 
-/* Give the empty slabs each cache keeps for reuse back to the pool; the pages given. */
-size_t slab_shrink(void);
+/*
+ * Drain every shared array into the slabs and give every empty slab back to the pool (kz_trim;
+ * the pool's own scan purges them). The slab shrinker (purge.h) does the same, class by class,
+ * for classes gone idle, at start-up registered by slab_init.
+ */
+void slab_shrink(void);
 
 /*
- * The slot @obj would be in, and whether @obj is exactly that slot's start. With recip =
- * ceil(2^64 / size) and an offset below 2^32, the high half of offset * recip is offset / size,
- * and the low half is below recip exactly when size divides the offset (Lemire, Kaser and Kurz,
- * "Faster remainder by direct computation", 2019): one multiply both divides and checks.
+ * The slot @obj would be in, of the slab whose head descriptor is @page, and whether @obj is
+ * exactly that slot's start. With recip = ceil(2^64 / size) and an offset below 2^32, the high
+ * half of offset * recip is offset / size, and the low half is below recip exactly when size
+ * divides the offset (Lemire, Kaser and Kurz, "Faster remainder by direct computation", 2019):
+ * one multiply both divides and checks. Reads the head descriptor only (page.h).
  */
-static inline bool slab_slot(const struct slab *slab, const void *obj, size_t *slot)
+static inline bool page_slab_slot(const struct kz_page *page, const void *obj, size_t *slot)
 {
 	unsigned __int128 q =
-		(unsigned __int128) (uint64_t) ((const char *) obj - slab->base) * slab->recip;
+		(unsigned __int128) (uint64_t) ((const char *) obj - page->slab.base) *
+		page->slab.recip;
 
 	*slot = (size_t) (q >> 64);
-	return (uint64_t) q < slab->recip;
+	return (uint64_t) q < page->slab.recip;
+}
+
+static inline bool slab_slot(const struct slab *slab, const void *obj, size_t *slot)
+{
+	return page_slab_slot(slab->page, obj, slot);
 }
 
 /* slabinfo: per class. */
@@ -107,7 +115,8 @@ struct slab_info {
 void slab_info(unsigned cls, struct slab_info *info);
 unsigned slab_objects(unsigned cls);
 
-/* Class @cls's cache lock, for the lock-order table (init.c). */
+/* Class @cls's cache lock and shared array's lock, for the lock-order table (init.c). */
 pthread_mutex_t *slab_cache_lock(unsigned cls);
+pthread_mutex_t *slab_shared_lock(unsigned cls);
 
 #endif /* KZ_SLAB_H */

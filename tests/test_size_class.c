@@ -46,24 +46,24 @@ static void waste_at_most_a_fifth(void **state)
 
 static void reciprocal_slot_is_exact(void **state)
 {
-	static struct slab slab;
+	static struct kz_page head;
 
 	(void) state;
 	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++) {
 		size_t size = kz_class_size[cls], slab_bytes = (size_t) 1 << 22;
+		const char *base = (const char *) ((uintptr_t) 1 << 40);
 
-		slab.base = (char *) ((uintptr_t) 1 << 40);
-		slab.size = (uint32_t) size;
-		slab.recip = kz_class_recip[cls];
+		head.slab.base = base;
+		head.slab.recip = kz_class_recip[cls];
 		for (size_t off = 0; off + size <= slab_bytes; off += size) {
 			size_t slot;
 
-			assert_true(slab_slot(&slab, slab.base + off, &slot));
+			assert_true(page_slab_slot(&head, base + off, &slot));
 			assert_int_equal(slot, off / size);
 			/* Inside an object (a byte, a word, then every 16-byte step): never a
 			 * start. */
 			for (size_t in = 1; in < size; in += in < 8 ? 7 : in < 16 ? 8 : 16) {
-				assert_false(slab_slot(&slab, slab.base + off + in, &slot));
+				assert_false(page_slab_slot(&head, base + off + in, &slot));
 				assert_int_equal(slot, off / size);
 			}
 		}
