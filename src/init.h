@@ -15,6 +15,12 @@ extern KZ_HIDDEN atomic_bool kz_ready;
 
 void kz_init_slow(void);
 
+/* Whether start-up is done (kz_init would return at once). */
+static inline bool kz_is_ready(void)
+{
+	return likely(atomic_load_explicit(&kz_ready, memory_order_acquire));
+}
+
 static inline void kz_init(void)
 {
 	if (unlikely(!atomic_load_explicit(&kz_ready, memory_order_acquire)))

@@ -122,6 +122,14 @@ static_assert(KZ_NR_CLASSES == 47 && KZ_SMALL_MAX == 131072, "47 classes, up to 
 extern KZ_HIDDEN const uint8_t kz_class_of_small[1024 / 16 + 1];
 
 /*
+ * The class of every size from 1 KiB + 1 to KZ_SMALL_MAX, indexed by (size - 1) >> 8: above
+ * 1 KiB every class boundary is a multiple of 256. Filled by slab_init from size_to_class (and
+ * checked against it by tests/test_size_class.c); kmalloc's slow path reads it after start-up.
+ */
+#define KZ_MEDIUM_SHIFT 8
+extern KZ_HIDDEN uint8_t kz_class_of_medium[KZ_SMALL_MAX >> KZ_MEDIUM_SHIFT];
+
+/*
  * The class of a request. Up to 1 KiB a table lookup; above, each
  * power-of-two range (2^k, 2^(k+1)] has four classes 2^(k-2) apart, and
  * kmalloc-128 is class 6.

@@ -114,6 +114,7 @@ static const uint16_t shared_limit[KZ_NR_CLASSES] = {KZ_SIZE_CLASSES(KZ_CLASS_SH
 const uint8_t kz_class_of_small[1024 / 16 + 1] = {KZ_SMALL_CLASSES(KZ_SMALL_CLASS_ITEM)};
 
 uint8_t slab_dense_aligned[KZ_PAGE_SHIFT - 4][KZ_NR_CLASSES];
+uint8_t kz_class_of_medium[KZ_SMALL_MAX >> KZ_MEDIUM_SHIFT];
 
 static size_t slab_scan(bool all);
 static bool slab_pending(void);
@@ -148,6 +149,8 @@ static void slab_dense_init(void)
 
 void slab_init(void)
 {
+	for (size_t i = 1024 >> KZ_MEDIUM_SHIFT; i < ARRAY_SIZE(kz_class_of_medium); i++)
+		kz_class_of_medium[i] = (uint8_t) size_to_class((i + 1) << KZ_MEDIUM_SHIFT);
 	slab_dense_init();
 	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++) {
 		struct kmem_cache *cache = &kmalloc_caches[cls];

@@ -70,12 +70,23 @@ static void reciprocal_slot_is_exact(void **state)
 	}
 }
 
+/* The slow path's table above 1 KiB, filled at start-up, is size_to_class exactly. */
+static void medium_table_is_size_to_class(void **state)
+{
+	(void) state;
+	kz_free(kz_malloc(1)); /* start-up */
+	for (size_t size = 1025; size <= KZ_SMALL_MAX; size++)
+		assert_int_equal(kz_class_of_medium[(size - 1) >> KZ_MEDIUM_SHIFT],
+				 size_to_class(size));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_size_maps_to_smallest_class),
 		cmocka_unit_test(waste_at_most_a_fifth),
 		cmocka_unit_test(reciprocal_slot_is_exact),
+		cmocka_unit_test(medium_table_is_size_to_class),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
