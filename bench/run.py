@@ -2,8 +2,8 @@
 
 Runs every group (micro cases, workloads, real programs) for every
 allocator, interleaved: round 1 runs the micro cases for glibc, jemalloc,
-mimalloc, tcmalloc, kzmalloc and kzmalloc-none, then the workloads for
-each, and so on; then round 2. A value in the table is the median over the
+mimalloc, tcmalloc, scudo, scudo-zero, kzmalloc and kzmalloc-none, then the
+workloads for each, and so on; then round 2. A value in the table is the median over the
 rounds. Writes, under the output folder:
 
   results.md   the table (medians; kzmalloc's ratios against glibc and
@@ -18,6 +18,7 @@ Only the Python standard library is used.
 """
 import argparse
 import csv
+import glob
 import json
 import math
 import os
@@ -35,6 +36,10 @@ LIBDIR = "/usr/lib/x86_64-linux-gnu"
 LIBC = "/lib/x86_64-linux-gnu/libc.so.6"
 BENCH = os.path.dirname(os.path.abspath(__file__))
 PYTHON = "/usr/bin/python3"  # Debian's, not whatever python3 is first on PATH
+# The hardened peer: LLVM's standalone scudo, from Debian 12's libclang-rt-14-dev.
+SCUDO = "/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.scudo_standalone-x86_64.so"
+# Settings the columns make themselves: never taken from the caller's environment.
+ALLOCATOR_ENV = ("KZMALLOC_", "SCUDO_OPTIONS")
 
 LOWER, HIGHER = "lower", "higher"  # which way a metric is better
 
@@ -46,7 +51,7 @@ class Allocator:
     def environ(self, glibc_first=False):
         """The environment a measured program runs in."""
         env = {k: v for k, v in os.environ.items()
-               if not k.startswith("KZMALLOC_") and k != "LD_PRELOAD"}
+               if not k.startswith(ALLOCATOR_ENV) and k != "LD_PRELOAD"}
         env["LC_ALL"] = "C"
         env.update(self.env)
         if self.lib:
@@ -63,13 +68,26 @@ class Allocator:
 CHECKS = ["full", "canary", "guard", "zero-size", "all"]
 
 
+def find_scudo():
+    """Debian 12's scudo, or the one of another LLVM version where that is missing."""
+    if os.path.exists(SCUDO):
+        return SCUDO
+    found = sorted(glob.glob("/usr/lib/llvm-*/lib/clang/*/lib/linux/"
+                             "libclang_rt.scudo_standalone-x86_64.so"))
+    return found[-1] if found else SCUDO
+
+
 def find_allocators(build, libdir, notes, checks=False):
     kz = os.path.join(build, "lib", "libkzmalloc.so")
+    scudo = find_scudo()
     wanted = [
         Allocator("glibc", None),
         Allocator("jemalloc", os.path.join(libdir, "libjemalloc.so.2")),
         Allocator("mimalloc", os.path.join(libdir, "libmimalloc.so.2")),
         Allocator("tcmalloc", os.path.join(libdir, "libtcmalloc_minimal.so.4")),
+        # scudo-zero: every allocation zeroed, the peer of kzmalloc's default mode.
+        Allocator("scudo", scudo),
+        Allocator("scudo-zero", scudo, {"SCUDO_OPTIONS": "zero_contents=true"}),
         Allocator("kzmalloc", kz),
         Allocator("kzmalloc-none", kz, {"KZMALLOC_INIT": "none"}),
     ]
@@ -541,8 +559,10 @@ def write_chart(args, results, allocs, notes):
         return
     script = os.path.join(BENCH, "chart.gp")
     png = os.path.join(args.out, "chart.png")
-    cmd = [gnuplot, "-e", "png='%s'; panels=%d; ncols=%d; heights='%s'" % (
-        png, len(panels), len(names), " ".join(str(max(n, 4)) for _, _, n in panels))]
+    # Wide enough for some 6 pixels a bar in the panel with the most cases.
+    width = max(1800, 120 + 6 * (len(names) + 1) * max(n for _, _, n in panels))
+    cmd = [gnuplot, "-e", "png='%s'; panels=%d; ncols=%d; width=%d; heights='%s'" % (
+        png, len(panels), len(names), width, " ".join(str(max(n, 4)) for _, _, n in panels))]
     for i, (path, title, _) in enumerate(panels):
         cmd[-1] += "; file%d='%s'; title%d='%s'" % (i + 1, path, i + 1, title)
     cmd.append(script)
@@ -559,7 +579,8 @@ def main():
     p.add_argument("--out", required=True, help="the output folder")
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--libdir", default=LIBDIR,
-                   help="where jemalloc, mimalloc and tcmalloc are (default: Debian's)")
+                   help="where jemalloc, mimalloc and tcmalloc are (default: Debian's; scudo "
+                   "is found under /usr/lib/llvm-*)")
     p.add_argument("--quick", action="store_true", help="one round, few cases, small sizes")
     p.add_argument("--groups", default=",".join(g for g, _ in GROUPS),
                    help="comma-separated: " + ",".join(g for g, _ in GROUPS))
