@@ -36,6 +36,7 @@ LIBDIR = "/usr/lib/x86_64-linux-gnu"
 LIBC = "/lib/x86_64-linux-gnu/libc.so.6"
 BENCH = os.path.dirname(os.path.abspath(__file__))
 PYTHON = "/usr/bin/python3"  # Debian's, not whatever python3 is first on PATH
+TIME = "/usr/bin/time"  # GNU time: a program's own peak RSS (measured(), below)
 # The hardened peer: LLVM's standalone scudo, from Debian 12's libclang-rt-14-dev.
 SCUDO = "/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.scudo_standalone-x86_64.so"
 # Settings the columns make themselves: never taken from the caller's environment.
@@ -108,12 +109,46 @@ def last_line(text):
     return lines[-1][:300] if lines else ""
 
 
+def measured(argv, env, rss_path):
+    """argv and env that run argv under GNU time, which writes the program's peak RSS to
+    rss_path (time_report reads it); as they were where time is missing.
+
+    A child's peak RSS as wait4 reports it is never below the runner's own: a child of
+    Python starts as a copy (or a vfork) of it, and exec keeps the high-water mark of the
+    memory it replaces. time is small and forks the program itself; it is not preloaded,
+    env sets LD_PRELOAD for the program alone."""
+    if not os.path.exists(TIME):
+        return argv, env, None
+    plain = {k: v for k, v in env.items() if k != "LD_PRELOAD"}
+    preload = ["LD_PRELOAD=" + env["LD_PRELOAD"]] if "LD_PRELOAD" in env else []
+    return [TIME, "-f", "%M", "-o", rss_path, "env"] + preload + argv, plain, rss_path
+
+
+def time_report(rss_path, status, usage):
+    """(status, peak RSS in KiB) of the program that time ran: time exits with 128 + the
+    signal that killed the program, and writes a line that says so."""
+    try:
+        with open(rss_path) as f:
+            lines = f.read().splitlines()
+        rss = int(lines[-1])
+    except (OSError, TypeError, ValueError, IndexError):
+        return status, usage.ru_maxrss
+    for l in lines[:-1]:
+        if l.startswith("Command terminated by signal "):
+            status = int(l.split()[-1])  # a wait status: killed by that signal
+    return status, rss
+
+
 class Run:
     """One program run: wall seconds, peak RSS in KiB (wait4), its output, an error or None."""
 
     def __init__(self, argv, env, scratch, stdin=None, timeout=600):
         out_path = os.path.join(scratch, "stdout")
         err_path = os.path.join(scratch, "stderr")
+        rss_path = os.path.join(scratch, "rss")
+        if os.path.exists(rss_path):
+            os.unlink(rss_path)
+        argv, env, rss_path = measured(argv, env, rss_path)
         with open(stdin or os.devnull, "rb") as inp, open(out_path, "wb") as out, \
                 open(err_path, "wb") as err:
             t0 = time.monotonic()
@@ -129,8 +164,8 @@ class Run:
             self.stdout = f.read()
         with open(err_path, errors="replace") as f:
             self.stderr = f.read()
-        self.peak_rss_kib = usage.ru_maxrss
-        self.cpu_seconds = usage.ru_utime + usage.ru_stime
+        status, self.peak_rss_kib = time_report(rss_path, status, usage)
+        self.cpu_seconds = usage.ru_utime + usage.ru_stime  # time's own too: a millisecond
         self.error = None
         if os.WIFSIGNALED(status):
             self.error = "killed by signal %d%s: %s" % (
@@ -334,12 +369,16 @@ def group_redis(ctx, alloc, rnd):
     """redis-server under the allocator, redis-benchmark (not preloaded) on 127.0.0.1."""
     port = str(free_port())
     log_path = os.path.join(ctx.scratch, "redis.log")
+    rss_path = os.path.join(ctx.scratch, "redis.rss")
+    if os.path.exists(rss_path):
+        os.unlink(rss_path)
+    argv, env, rss_path = measured(
+        ["redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--protected-mode", "no", "--daemonize", "no"],
+        alloc.environ(glibc_first=True), rss_path)
     with open(log_path, "wb") as log:
-        server = subprocess.Popen(
-            ["redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--protected-mode", "no", "--daemonize", "no"],
-            env=alloc.environ(glibc_first=True), stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True)
+        server = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
     server.returncode = 0  # reaped here with wait4, never by Popen
     reaped = None
     bench = None
@@ -368,6 +407,7 @@ def group_redis(ctx, alloc, rnd):
             reaped = os.wait4(server.pid, 0)
             timer.cancel()
     _, status, usage = reaped
+    status, peak_rss_kib = time_report(rss_path, status, usage)
     if not bench or bench.returncode or os.WIFSIGNALED(status) or os.WEXITSTATUS(status):
         with open(log_path, errors="replace") as f:
             ctx.results.fail(rnd, "programs", "redis", alloc.name, "server status %d: %s %s" % (
@@ -380,7 +420,7 @@ def group_redis(ctx, alloc, rnd):
         ctx.results.add(rnd, "programs", "redis " + test, "throughput", "kreq/s", HIGHER,
                         alloc.name, float(row[1]) / 1e3)
     ctx.results.add(rnd, "programs", "redis-server", "peak RSS", "MiB", LOWER, alloc.name,
-                    usage.ru_maxrss / 1024)
+                    peak_rss_kib / 1024)
 
 
 GROUPS = [("micro", group_micro), ("workloads", group_workloads), ("python3", group_python),
@@ -605,6 +645,9 @@ def main():
         os.unlink(os.path.join(scratch, stale))
 
     notes = []
+    if not os.path.exists(TIME):
+        notes.append("%s is missing (scripts/install-deps bench installs it): a peak RSS "
+                     "below the runner's own shows as the runner's" % TIME)
     allocs = find_allocators(args.build, args.libdir, notes, args.checks)
     wanted = args.groups.split(",")
     groups = []
