@@ -19,6 +19,7 @@ Only the Python standard library is used.
 import argparse
 import csv
 import glob
+import hashlib
 import json
 import math
 import os
@@ -140,7 +141,8 @@ def time_report(rss_path, status, usage):
 
 
 class Run:
-    """One program run: wall seconds, peak RSS in KiB (wait4), its output, an error or None."""
+    """One program run: wall seconds, peak RSS in KiB (wait4), its output (and a digest of
+    its bytes), an error or None."""
 
     def __init__(self, argv, env, scratch, stdin=None, timeout=600):
         out_path = os.path.join(scratch, "stdout")
@@ -160,8 +162,10 @@ class Run:
             self.seconds = time.monotonic() - t0
             timer.cancel()
             proc.returncode = 0  # reaped here, not by Popen
-        with open(out_path, errors="replace") as f:
-            self.stdout = f.read()
+        with open(out_path, "rb") as f:
+            raw = f.read()
+        self.stdout = raw.decode(errors="replace")
+        self.digest = hashlib.sha256(raw).hexdigest()
         with open(err_path, errors="replace") as f:
             self.stderr = f.read()
         status, self.peak_rss_kib = time_report(rss_path, status, usage)
@@ -213,9 +217,38 @@ class Context:
         self.args, self.results, self.scratch = args, results, scratch
         self.build = args.build
         self.quick = args.quick
+        self.expected = {}  # case -> glibc's first output: (digest, stdout)
 
     def run(self, argv, env, **kw):
         return Run(argv, env, self.scratch, **kw)
+
+    def output_differs(self, case, alloc, run, files=()):
+        """Why run's output (stdout, then the files it wrote) is not glibc's, or None.
+        glibc's first run of the case is the reference: a program whose output depends on
+        the allocator is wrong (or reads uninitialised memory), and the work it did is not
+        the work the others did."""
+        digest = run.digest
+        if files:
+            h = hashlib.sha256(digest.encode())
+            for path in files:
+                with open(path, "rb") as f:
+                    h.update(f.read())
+            digest = h.hexdigest()
+        if case not in self.expected:
+            if alloc.name == "glibc":
+                self.expected[case] = (digest, run.stdout)
+            return None
+        want, text = self.expected[case]
+        if digest == want:
+            return None
+        if run.stdout == text:
+            return "output files differ from glibc's (%s)" % ", ".join(
+                os.path.basename(f) for f in files)
+        got, ref = run.stdout.splitlines(), text.splitlines()
+        line = next((i for i, (a, b) in enumerate(zip(got, ref)) if a != b),
+                    min(len(got), len(ref)))
+        return "output differs from glibc's at line %d of %d (glibc's: %d): %r" % (
+            line + 1, len(got), len(ref), got[line][:120] if line < len(got) else "<end>")
 
 
 def group_micro(ctx, alloc, rnd):
@@ -268,8 +301,13 @@ def group_workloads(ctx, alloc, rnd):
                     rss / int(fields["live_peak_bytes"]))
 
 
-def time_and_rss(ctx, alloc, rnd, case, argv, stdin=None, glibc_first=False):
-    r = ctx.run(argv, alloc.environ(glibc_first), stdin=stdin)
+def time_and_rss(ctx, alloc, rnd, case, argv, stdin=None, glibc_first=False, env=None,
+                 outputs=(), check=True):
+    """One run of a real program: CPU time, wall time, peak RSS. Its stdout and the files
+    in outputs must be glibc's (check=False where they are not deterministic)."""
+    r = ctx.run(argv, dict(alloc.environ(glibc_first), **(env or {})), stdin=stdin)
+    if not r.error and check:
+        r.error = ctx.output_differs(case, alloc, r, outputs)
     if r.error:
         ctx.results.fail(rnd, "programs", case, alloc.name, r.error)
         return
@@ -281,10 +319,10 @@ def time_and_rss(ctx, alloc, rnd, case, argv, stdin=None, glibc_first=False):
 
 def group_python(ctx, alloc, rnd):
     """Debian's python3 on bench/programs/alloc_heavy.py, every object from malloc."""
-    env_alloc = Allocator(alloc.name, alloc.lib, dict(alloc.env, PYTHONMALLOC="malloc"))
     n = "5000" if ctx.quick else "60000"
-    time_and_rss(ctx, env_alloc, rnd, "python3",
-                 [PYTHON, os.path.join(BENCH, "programs", "alloc_heavy.py"), n])
+    time_and_rss(ctx, alloc, rnd, "python3",
+                 [PYTHON, os.path.join(BENCH, "programs", "alloc_heavy.py"), n],
+                 env={"PYTHONMALLOC": "malloc"})
 
 
 def generated(ctx, name, make):
@@ -352,11 +390,13 @@ def make_c(rnd, scale):
 
 
 def group_gcc(ctx, alloc, rnd):
-    """Debian's gcc compiling a generated file at -O2 (cc1 is preloaded too)."""
+    """Debian's gcc compiling a generated file at -O2 (cc1 is preloaded too); the object
+    file must be glibc's."""
     # Not named *.c: the format test globs bench/ for C files.
     src = generated(ctx, "gcc-input.txt", make_c)
-    time_and_rss(ctx, alloc, rnd, "gcc -O2",
-                 ["gcc", "-O2", "-x", "c", "-c", src, "-o", os.path.join(ctx.scratch, "gcc.o")])
+    obj = os.path.join(ctx.scratch, "gcc.o")
+    time_and_rss(ctx, alloc, rnd, "gcc -O2", ["gcc", "-O2", "-x", "c", "-c", src, "-o", obj],
+                 outputs=[obj])
 
 
 def free_port():
