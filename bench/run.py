@@ -37,6 +37,7 @@ LIBDIR = "/usr/lib/x86_64-linux-gnu"
 LIBC = "/lib/x86_64-linux-gnu/libc.so.6"
 BENCH = os.path.dirname(os.path.abspath(__file__))
 PYTHON = "/usr/bin/python3"  # Debian's, not whatever python3 is first on PATH
+LUA = "lua5.4"
 TIME = "/usr/bin/time"  # GNU time: a program's own peak RSS (measured(), below)
 # The hardened peer: LLVM's standalone scudo, from Debian 12's libclang-rt-14-dev.
 SCUDO = "/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.scudo_standalone-x86_64.so"
@@ -325,6 +326,22 @@ def group_python(ctx, alloc, rnd):
                  env={"PYTHONMALLOC": "malloc"})
 
 
+def group_perl(ctx, alloc, rnd):
+    """Debian's perl on bench/programs/alloc_heavy.pl: hashes of strings, sort, join, split."""
+    n = "2000" if ctx.quick else "30000"
+    # A fixed hash seed: every run (and allocator) does the same work.
+    time_and_rss(ctx, alloc, rnd, "perl",
+                 ["perl", os.path.join(BENCH, "programs", "alloc_heavy.pl"), n],
+                 env={"PERL_HASH_SEED": "0", "PERL_PERTURB_KEYS": "0"})
+
+
+def group_lua(ctx, alloc, rnd):
+    """Debian's Lua 5.4 on bench/programs/alloc_heavy.lua: table and string churn."""
+    n = "2000" if ctx.quick else "25000"
+    time_and_rss(ctx, alloc, rnd, "lua",
+                 [LUA, os.path.join(BENCH, "programs", "alloc_heavy.lua"), n])
+
+
 def generated(ctx, name, make):
     """A generated input file under the output folder, made once per run of the runner."""
     path = os.path.join(ctx.args.out, "work", name)
@@ -399,6 +416,109 @@ def group_gcc(ctx, alloc, rnd):
                  outputs=[obj])
 
 
+def make_json(rnd, scale):
+    """An array of records: numbers, strings, a list of tags, a nested object."""
+    words = ["%x" % rnd.getrandbits(32) for _ in range(3000)]
+    records = [{"id": i, "name": "user%d" % rnd.getrandbits(24), "grp": rnd.randint(0, 199),
+                "score": rnd.randint(0, 10**6) / 1000, "active": rnd.random() < 0.7,
+                "tags": [rnd.choice(words) for _ in range(rnd.randint(0, 8))],
+                "text": " ".join(rnd.choice(words) for _ in range(rnd.randint(1, 40))),
+                "pos": {"x": rnd.randint(-999, 999), "y": rnd.randint(-999, 999)}}
+               for i in range(int(30000 * scale))]
+    return json.dumps(records, separators=(",", ":")) + "\n"
+
+
+# Group the active records, then per group: sums, distinct tags, words, a maximum, a minimum.
+JQ_FILTER = ("map(select(.active)) | group_by(.grp) | map({grp: .[0].grp, n: length, "
+             "score: (map(.score) | add), tags: ([.[].tags[]] | unique | length), "
+             "words: ([.[].text | split(\" \") | length] | add), "
+             "far: (map(.pos.x * .pos.x + .pos.y * .pos.y) | max), "
+             "first: (map(.name) | sort | .[0])}) | sort_by(-.n, .grp) | .[:20]")
+
+
+def group_jq(ctx, alloc, rnd):
+    """Debian's jq: a generated JSON file (10 MB; quick: 0.5 MB) through a grouping filter."""
+    src = generated(ctx, "jq-input.json", make_json)
+    time_and_rss(ctx, alloc, rnd, "jq", ["jq", "-c", JQ_FILTER, src])
+
+
+def make_git(rnd, scale):
+    """A git fast-import stream: 150 files, then 1500 commits that each edit 1..4 of them
+    (lines replaced, inserted, deleted), at fixed dates."""
+    nfiles, ncommits = 150, max(20, int(1500 * scale))
+    words = ["%x" % rnd.getrandbits(rnd.choice((8, 16, 24, 32))) for _ in range(4000)]
+
+    def line():
+        return " ".join(rnd.choice(words) for _ in range(rnd.randint(0, 10)))
+
+    files = [[line() for _ in range(rnd.randint(50, 250))] for _ in range(nfiles)]
+    out = []
+
+    def commit(i, changed):
+        msg = "change %d: %s\n" % (i, line())
+        when = 1600000000 + 600 * i
+        out.append("commit refs/heads/main\nauthor A U Thor <author@example.com> %d +0000\n"
+                   "committer C O Mitter <committer@example.com> %d +0000\ndata %d\n%s"
+                   % (when, when, len(msg), msg))
+        for f in changed:
+            text = "".join(l + "\n" for l in files[f])
+            out.append("M 100644 inline src/f%03d.txt\ndata %d\n%s\n" % (f, len(text), text))
+
+    commit(0, range(nfiles))
+    for i in range(1, ncommits):
+        changed = sorted(set(rnd.randrange(nfiles) for _ in range(rnd.randint(1, 4))))
+        for f in changed:
+            lines = files[f]
+            for _ in range(rnd.randint(1, 6)):
+                at = rnd.randrange(len(lines))
+                op = rnd.random()
+                if op < 0.4:
+                    lines[at] = line()
+                elif op < 0.8:
+                    lines[at:at] = [line() for _ in range(rnd.randint(1, 5))]
+                elif len(lines) > 20:
+                    del lines[at:at + rnd.randint(1, 5)]
+        commit(i, changed)
+    return "".join(out)
+
+
+# git without the caller's configuration.
+GIT_ENV = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null"}
+
+
+def generated_repo(ctx):
+    """A bare git repository of make_git's history, made once per run of the runner with
+    glibc's git; the measured commands only read it. Returns its path, or an error."""
+    path = os.path.join(ctx.args.out, "work", "repo.git")
+    if os.path.exists(os.path.join(path, "refs", "heads", "main")):
+        return path, None
+    stream = generated(ctx, "git-stream.txt", make_git)
+    env = dict(Allocator("glibc", None).environ(), **GIT_ENV)
+    shutil.rmtree(path, ignore_errors=True)
+    for argv, inp in ((["git", "init", "-q", "--bare", "-b", "main", path], os.devnull),
+                      (["git", "-C", path, "fast-import", "--quiet"], stream)):
+        with open(inp, "rb") as f:
+            r = subprocess.run(argv, env=env, stdin=f, capture_output=True)
+        if r.returncode:
+            return None, "making the repository: %s: %s" % (
+                " ".join(argv[:4]), last_line(r.stderr.decode(errors="replace")))
+    return path, None
+
+
+def group_git(ctx, alloc, rnd):
+    """Debian's git on a generated history: log -p --stat (every diff), and pack-objects
+    recomputing every delta (one thread, so that the pack is the same every time)."""
+    repo, error = generated_repo(ctx)
+    if error:
+        ctx.results.fail(rnd, "programs", "git", alloc.name, error)
+        return
+    time_and_rss(ctx, alloc, rnd, "git log -p", ["git", "-C", repo, "log", "-p", "--stat"],
+                 env=GIT_ENV)
+    time_and_rss(ctx, alloc, rnd, "git pack-objects",
+                 ["git", "-C", repo, "-c", "pack.threads=1", "pack-objects", "--revs", "--all",
+                  "--no-reuse-delta", "--stdout", "-q"], env=GIT_ENV)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -464,7 +584,8 @@ def group_redis(ctx, alloc, rnd):
 
 
 GROUPS = [("micro", group_micro), ("workloads", group_workloads), ("python3", group_python),
-          ("sqlite3", group_sqlite), ("gcc", group_gcc), ("redis", group_redis)]
+          ("sqlite3", group_sqlite), ("gcc", group_gcc), ("redis", group_redis),
+          ("git", group_git), ("perl", group_perl), ("lua", group_lua), ("jq", group_jq)]
 
 
 # ---------------------------------------------------------------- report
@@ -682,7 +803,11 @@ def main():
     scratch = os.path.join(args.out, "work")
     os.makedirs(scratch, exist_ok=True)
     for stale in os.listdir(scratch):  # generated inputs are made afresh each run
-        os.unlink(os.path.join(scratch, stale))
+        path = os.path.join(scratch, stale)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
 
     notes = []
     if not os.path.exists(TIME):
@@ -697,7 +822,8 @@ def main():
         missing = {"micro": [os.path.join(args.build, "bin", "kzbench")],
                    "workloads": [os.path.join(args.build, "bin", "kzwork")],
                    "python3": [PYTHON], "sqlite3": ["sqlite3"], "gcc": ["gcc"],
-                   "redis": ["redis-server", "redis-benchmark", "redis-cli"]}[name]
+                   "redis": ["redis-server", "redis-benchmark", "redis-cli"], "git": ["git"],
+                   "perl": ["perl"], "lua": [LUA], "jq": ["jq"]}[name]
         missing = [m for m in missing if not shutil.which(m)]
         if missing:
             notes.append("%s skipped: %s missing (scripts/install-deps bench installs it)"
