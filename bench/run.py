@@ -3,17 +3,24 @@
 Runs every group (micro cases, workloads, real programs) for every
 allocator, interleaved: round 1 runs the micro cases for glibc, jemalloc,
 mimalloc, tcmalloc, scudo, scudo-zero, kzmalloc and kzmalloc-none, then the
-workloads for each, and so on; then round 2. A value in the table is the median over the
-rounds. Writes, under the output folder:
+workloads for each, and so on; then round 2. A value in the table is the
+median over the rounds. A real program's output must be the same under
+every allocator as under glibc, or the run counts as failed. Writes, under
+the output folder:
 
   results.md   the table (medians; kzmalloc's ratios against glibc and
-               jemalloc) and a summary of where kzmalloc leads and trails
+               jemalloc) and a summary of where kzmalloc leads and trails,
+               how the real programs compare with jemalloc, which cases
+               take more memory than the budget (1.5 x glibc's + 8 MiB),
+               and what clearing costs (pair/S against memset/S)
   results.csv  the same table, numbers only
   raw.csv      every measurement of every round
   chart.png    every allocator against glibc, case by case (gnuplot)
 
 Ratios are gains: how many times better kzmalloc is (faster, more
-throughput, or less memory). Above 1 kzmalloc leads, below 1 it trails.
+throughput, or less memory). Above 1 kzmalloc leads, below 1 it trails;
+the summary's line on real programs is the other way up (kzmalloc's value
+over jemalloc's), as it says.
 Only the Python standard library is used.
 """
 import argparse
@@ -617,8 +624,10 @@ def geomean(xs):
 SECTIONS = [
     ("micro", "Micro cases, one thread (Google Benchmark, process CPU time per operation)"),
     ("threads", "Threaded micro cases (all threads' operations per wall-clock second)"),
-    ("workloads", "Workloads with a known live size (bench/workloads.c; CPU time is user + system)"),
-    ("programs", "Real programs under LD_PRELOAD (CPU time is user + system, cc1 included)"),
+    ("workloads", "Workloads (bench/workloads.c, stress.c; CPU time is user + system; "
+     "RSS / live where the live size is known)"),
+    ("programs", "Real programs under LD_PRELOAD (CPU time is user + system, cc1 included; "
+     "each one's output is glibc's)"),
 ]
 
 
@@ -696,10 +705,20 @@ def write_reports(args, results, allocs, notes, rounds_done, elapsed, where):
 # Shown in the table, left out of the summary and chart: RSS / live has peak
 # RSS's ratios; wall time on a shared machine mostly measures the other jobs.
 DERIVED = ("RSS / live", "wall time")
+# Cases that allocate nothing (a memset), the same for every allocator: a yardstick for
+# the others (clearing_table), left out of the summary and chart.
+REFERENCE = ("memset/",)
+# The columns of kzmalloc's modes that the summary's extra lines are about.
+KZ_MODES = ("kzmalloc", "kzmalloc-none")
+
+
+def summarized(key):
+    return key[2] not in DERIVED and not key[1].startswith(REFERENCE)
 
 
 def summarize(results, names, others):
-    """Per section and metric: kzmalloc's geometric-mean gain, and its lead/trail count."""
+    """Per section and metric: kzmalloc's geometric-mean gain, and its lead/trail count;
+    then real programs against jemalloc, memory over budget, and the price of clearing."""
     lines = ["### Summary: kzmalloc's gain (geometric mean over the cases)", ""]
     cols = [n for n in names if n != "kzmalloc"]
     lines.append("| section | metric | cases | " + " | ".join("vs " + c for c in cols) +
@@ -708,10 +727,11 @@ def summarize(results, names, others):
     for group, title in SECTIONS:
         metrics = []
         for k in results.order:
-            if k[0] == group and k[2] not in metrics and k[2] not in DERIVED:
+            if k[0] == group and k[2] not in metrics and summarized(k):
                 metrics.append(k[2])
         for metric in metrics:
-            keys = [k for k in results.order if k[0] == group and k[2] == metric]
+            keys = [k for k in results.order
+                    if k[0] == group and k[2] == metric and summarized(k)]
             gms = [geomean([gain(results, k, "kzmalloc", c) for k in keys]) for c in cols]
             lead = trail = 0
             for k in keys:
@@ -726,7 +746,83 @@ def summarize(results, names, others):
     lines.append("Leads / trails: cases where kzmalloc is more than 5%% better / worse than "
                  "every one of %s." % ", ".join(others))
     lines.append("")
+    modes = [m for m in KZ_MODES if m in names]
+    lines += programs_against(results, modes, "jemalloc")
+    lines += rss_over_budget(results, modes)
+    lines += clearing_table(results)
     return lines
+
+
+def ratio(results, key, alloc, other):
+    """alloc's median over other's (None if either is unknown)."""
+    a, b = results.median(key, alloc), results.median(key, other)
+    return a / b if a and b else None
+
+
+def programs_against(results, modes, other):
+    """The real programs' geometric means of kzmalloc's CPU time and peak RSS over other's."""
+    if other not in {a for v in results.values.values() for a in v}:
+        return []
+    lines = []
+    for mode in modes:
+        parts = []
+        for metric in ("CPU time", "peak RSS"):
+            keys = [k for k in results.order if k[0] == "programs" and k[2] == metric]
+            rs = [ratio(results, k, mode, other) for k in keys]
+            rs = [r for r in rs if r]
+            if rs:
+                parts.append("%s %.2f x (%d programs)" % (metric, geomean(rs), len(rs)))
+        if parts:
+            lines.append("- %s over %s, real programs (geometric mean; below 1: %s needs less): "
+                         "%s." % (mode, other, mode, ", ".join(parts)))
+    return lines + [""] if lines else []
+
+
+# The corpus's memory budget (tests/corpus): at most 1.5 x glibc's peak RSS + 8 MiB.
+RSS_BUDGET = (1.5, 8.0)
+
+
+def rss_over_budget(results, modes):
+    """Cases (workloads, programs) where a kzmalloc mode's peak RSS is over the budget."""
+    keys = [k for k in results.order if k[2] == "peak RSS"]
+    if not keys or "glibc" not in {a for k in keys for a in results.values[k]}:
+        return []
+    lines = []
+    for mode in modes:
+        over = []
+        for k in keys:
+            mine, base = results.median(k, mode), results.median(k, "glibc")
+            if mine and base and mine > RSS_BUDGET[0] * base + RSS_BUDGET[1]:
+                over.append("%s %s (%s MiB against glibc's %s)" % (k[0], k[1], fmt(mine),
+                                                                  fmt(base)))
+        lines.append("- %s's peak RSS over %.1f x glibc's + %.0f MiB: %s." % (
+            mode, RSS_BUDGET[0], RSS_BUDGET[1],
+            "; ".join(over) if over else "none of %d cases" % len(keys)))
+    return lines + [""]
+
+
+def clearing_table(results):
+    """pair/S in the default mode against none mode's pair/S plus one memset/S (kzmalloc's
+    run of it): what clearing at free costs over the memset itself."""
+    rows = []
+    for key in results.order:
+        if key[0] != "micro" or not key[1].startswith("memset/"):
+            continue
+        pair = ("micro", "pair/" + key[1].split("/", 1)[1], key[2])
+        if pair not in results.values:
+            continue
+        kz, none = results.median(pair, "kzmalloc"), results.median(pair, "kzmalloc-none")
+        clear = results.median(key, "kzmalloc")
+        if kz and none and clear:
+            rows.append("| %s | %s | %s | %s | %s | %.2f |" % (
+                key[1].split("/", 1)[1], fmt(kz), fmt(none), fmt(clear), fmt(none + clear),
+                kz / (none + clear)))
+    if not rows:
+        return []
+    return ["### Clearing: the default mode's pair/S against none mode's pair/S plus one "
+            "memset/S (ns)", "",
+            "| size | kzmalloc | kzmalloc-none | memset | none + memset | "
+            "kzmalloc / (none + memset) |", "|---|---|---|---|---|---|"] + rows + [""]
 
 
 CHART_PANELS = [
@@ -750,7 +846,8 @@ def write_chart(args, results, allocs, notes):
     names = [a.name for a in allocs if a.name != "glibc"]
     panels = []
     for i, (groups, metrics, title) in enumerate(CHART_PANELS):
-        keys = [k for k in results.order if k[0] in groups and k[2] in metrics]
+        keys = [k for k in results.order
+                if k[0] in groups and k[2] in metrics and summarized(k)]
         if not keys:
             continue
         path = os.path.join(args.out, "chart-%d.dat" % (i + 1))
