@@ -327,7 +327,7 @@ def time_and_rss(ctx, alloc, rnd, case, argv, stdin=None, glibc_first=False, env
 
 def group_python(ctx, alloc, rnd):
     """Debian's python3 on bench/programs/alloc_heavy.py, every object from malloc."""
-    n = "5000" if ctx.quick else "60000"
+    n = "5000" if ctx.quick else "30000"
     time_and_rss(ctx, alloc, rnd, "python3",
                  [PYTHON, os.path.join(BENCH, "programs", "alloc_heavy.py"), n],
                  env={"PYTHONMALLOC": "malloc"})
