@@ -394,7 +394,7 @@ def group_sqlite(ctx, alloc, rnd):
 
 def make_c(rnd, scale):
     """Many functions with switches, loops and struct initialisers, for gcc -O2."""
-    n = max(5, int(300 * scale))
+    n = max(5, int(100 * scale))
     out = ["struct rec { int a; long b; const char *s; double d; };"]
     for f in range(n):
         out.append("static const struct rec table%d[] = {" % f)
