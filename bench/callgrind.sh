@@ -10,7 +10,10 @@
 # preloaded, and the difference over N * (operations per iteration) is one
 # operation (a malloc and its free, or one realloc), plus the loop's own few
 # instructions, the same for everyone. Exact and repeatable; prints a
-# markdown table as it goes. scripts/bench --callgrind runs it.
+# markdown table as it goes. scripts/bench --callgrind runs it. scudo is not
+# among the columns: under valgrind it stops at start-up ("Scudo ERROR:
+# internal map or unmap failure": valgrind refuses its address-space
+# reservation).
 set -euo pipefail
 build=${1:-build}
 filter=${2:-.}

@@ -2,9 +2,11 @@
 # one group of bars per case, one bar per allocator: its gain over glibc on a
 # log2 axis (up: better than glibc, down: worse; time, throughput or memory).
 #
-# Variables (gnuplot -e): png, panels, ncols, file1.., title1.. (each file:
-# a header line of allocator names, then "case" gain gain ...; ? if missing).
-set terminal pngcairo size 1800, 420 * panels font "sans,10" noenhanced
+# Variables (gnuplot -e): png, panels, ncols, width (pixels, default 1800),
+# file1.., title1.. (each file: a header line of allocator names, then
+# "case" gain gain ...; ? if missing).
+if (!exists("width")) width = 1800
+set terminal pngcairo size width, 420 * panels font "sans,10" noenhanced
 set output png
 set multiplot layout panels, 1
 set style data histogram

@@ -1,7 +1,10 @@
 /*
  * ops.c - the single-threaded micro cases (ops.h): malloc+free pairs per
  * size class and for large sizes, batches freed LIFO, FIFO and in random
- * order, calloc, realloc growth by doubling, aligned allocation.
+ * order, calloc, realloc growth by doubling, aligned allocation; and one
+ * reference that allocates nothing, memset/S: one memset of S bytes into a
+ * resident buffer, the sizes of pair/S, so that the default mode's pair
+ * (which clears each object) can be set against none mode's pair plus it.
  *
  * Every object is written once per 4 KiB page (its first byte, then one
  * byte a page), as a program that uses what it allocates would: an
@@ -47,6 +50,32 @@ static int pair(const struct ops_case *c, long n)
 			return -1;
 		touch(p, c->size);
 		free(p);
+	}
+	return 0;
+}
+
+#define OPS_MEMSET_MAX (8 * 1024 * 1024)
+
+/*
+ * memset/S: what clearing an object of S bytes costs where nothing else
+ * does. The first call (micro.c makes one of 0 iterations before the
+ * timing) allocates the buffer and makes it resident; it is kept.
+ */
+static int memset_resident(const struct ops_case *c, long n)
+{
+	static char *buffer;
+
+	if (!buffer) {
+		buffer = malloc(OPS_MEMSET_MAX);
+		if (!buffer)
+			return -1;
+		memset(buffer, 1, OPS_MEMSET_MAX);
+	}
+	if (c->size > OPS_MEMSET_MAX)
+		return -1;
+	for (long i = 0; i < n; i++) {
+		memset(buffer, 0, c->size);
+		kzb_escape(buffer);
 	}
 	return 0;
 }
@@ -184,7 +213,7 @@ static int aligned(const struct ops_case *c, long n)
 #define KiB 1024
 #define MiB (1024 * 1024)
 
-/* items: a malloc and its free count as one operation; so does each realloc. */
+/* items: a malloc and its free count as one operation; so does each realloc and each memset. */
 const struct ops_case ops_cases[] = {
 	{"pair/32", pair, 32, 0, 1},
 	{"pair/48", pair, 48, 0, 1},
@@ -205,6 +234,25 @@ const struct ops_case ops_cases[] = {
 	{"pair/1048576", pair, 1 * MiB, 0, 1},
 	{"pair/4194304", pair, 4 * MiB, 0, 1},
 	{"pair/8388608", pair, 8 * MiB, 0, 1},
+	{"memset/32", memset_resident, 32, 0, 1},
+	{"memset/48", memset_resident, 48, 0, 1},
+	{"memset/64", memset_resident, 64, 0, 1},
+	{"memset/96", memset_resident, 96, 0, 1},
+	{"memset/128", memset_resident, 128, 0, 1},
+	{"memset/256", memset_resident, 256, 0, 1},
+	{"memset/512", memset_resident, 512, 0, 1},
+	{"memset/1024", memset_resident, 1 * KiB, 0, 1},
+	{"memset/2048", memset_resident, 2 * KiB, 0, 1},
+	{"memset/4096", memset_resident, 4 * KiB, 0, 1},
+	{"memset/8192", memset_resident, 8 * KiB, 0, 1},
+	{"memset/16384", memset_resident, 16 * KiB, 0, 1},
+	{"memset/32768", memset_resident, 32 * KiB, 0, 1},
+	{"memset/65536", memset_resident, 64 * KiB, 0, 1},
+	{"memset/131072", memset_resident, 128 * KiB, 0, 1},
+	{"memset/262144", memset_resident, 256 * KiB, 0, 1},
+	{"memset/1048576", memset_resident, 1 * MiB, 0, 1},
+	{"memset/4194304", memset_resident, 4 * MiB, 0, 1},
+	{"memset/8388608", memset_resident, 8 * MiB, 0, 1},
 	{"batch_lifo/100", batch_lifo, 64, 100, 100},
 	{"batch_lifo/10000", batch_lifo, 64, 10000, 10000},
 	{"batch_fifo/100", batch_fifo, 64, 100, 100},

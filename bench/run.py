@@ -2,22 +2,31 @@
 
 Runs every group (micro cases, workloads, real programs) for every
 allocator, interleaved: round 1 runs the micro cases for glibc, jemalloc,
-mimalloc, tcmalloc, kzmalloc and kzmalloc-none, then the workloads for
-each, and so on; then round 2. A value in the table is the median over the
-rounds. Writes, under the output folder:
+mimalloc, tcmalloc, scudo, scudo-zero, kzmalloc and kzmalloc-none, then the
+workloads for each, and so on; then round 2. A value in the table is the
+median over the rounds. A real program's output must be the same under
+every allocator as under glibc, or the run counts as failed. Writes, under
+the output folder:
 
   results.md   the table (medians; kzmalloc's ratios against glibc and
-               jemalloc) and a summary of where kzmalloc leads and trails
+               jemalloc) and a summary of where kzmalloc leads and trails,
+               how the real programs compare with jemalloc, which cases
+               take more memory than the budget (1.5 x glibc's + 8 MiB),
+               and what clearing costs (pair/S against memset/S)
   results.csv  the same table, numbers only
   raw.csv      every measurement of every round
   chart.png    every allocator against glibc, case by case (gnuplot)
 
 Ratios are gains: how many times better kzmalloc is (faster, more
-throughput, or less memory). Above 1 kzmalloc leads, below 1 it trails.
+throughput, or less memory). Above 1 kzmalloc leads, below 1 it trails;
+the summary's line on real programs is the other way up (kzmalloc's value
+over jemalloc's), as it says.
 Only the Python standard library is used.
 """
 import argparse
 import csv
+import glob
+import hashlib
 import json
 import math
 import os
@@ -35,6 +44,12 @@ LIBDIR = "/usr/lib/x86_64-linux-gnu"
 LIBC = "/lib/x86_64-linux-gnu/libc.so.6"
 BENCH = os.path.dirname(os.path.abspath(__file__))
 PYTHON = "/usr/bin/python3"  # Debian's, not whatever python3 is first on PATH
+LUA = "lua5.4"
+TIME = "/usr/bin/time"  # GNU time: a program's own peak RSS (measured(), below)
+# The hardened peer: LLVM's standalone scudo, from Debian 12's libclang-rt-14-dev.
+SCUDO = "/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.scudo_standalone-x86_64.so"
+# Settings the columns make themselves: never taken from the caller's environment.
+ALLOCATOR_ENV = ("KZMALLOC_", "SCUDO_OPTIONS")
 
 LOWER, HIGHER = "lower", "higher"  # which way a metric is better
 
@@ -46,7 +61,7 @@ class Allocator:
     def environ(self, glibc_first=False):
         """The environment a measured program runs in."""
         env = {k: v for k, v in os.environ.items()
-               if not k.startswith("KZMALLOC_") and k != "LD_PRELOAD"}
+               if not k.startswith(ALLOCATOR_ENV) and k != "LD_PRELOAD"}
         env["LC_ALL"] = "C"
         env.update(self.env)
         if self.lib:
@@ -63,13 +78,26 @@ class Allocator:
 CHECKS = ["full", "canary", "guard", "zero-size", "all"]
 
 
+def find_scudo():
+    """Debian 12's scudo, or the one of another LLVM version where that is missing."""
+    if os.path.exists(SCUDO):
+        return SCUDO
+    found = sorted(glob.glob("/usr/lib/llvm-*/lib/clang/*/lib/linux/"
+                             "libclang_rt.scudo_standalone-x86_64.so"))
+    return found[-1] if found else SCUDO
+
+
 def find_allocators(build, libdir, notes, checks=False):
     kz = os.path.join(build, "lib", "libkzmalloc.so")
+    scudo = find_scudo()
     wanted = [
         Allocator("glibc", None),
         Allocator("jemalloc", os.path.join(libdir, "libjemalloc.so.2")),
         Allocator("mimalloc", os.path.join(libdir, "libmimalloc.so.2")),
         Allocator("tcmalloc", os.path.join(libdir, "libtcmalloc_minimal.so.4")),
+        # scudo-zero: every allocation zeroed, the peer of kzmalloc's default mode.
+        Allocator("scudo", scudo),
+        Allocator("scudo-zero", scudo, {"SCUDO_OPTIONS": "zero_contents=true"}),
         Allocator("kzmalloc", kz),
         Allocator("kzmalloc-none", kz, {"KZMALLOC_INIT": "none"}),
     ]
@@ -90,12 +118,47 @@ def last_line(text):
     return lines[-1][:300] if lines else ""
 
 
+def measured(argv, env, rss_path):
+    """argv and env that run argv under GNU time, which writes the program's peak RSS to
+    rss_path (time_report reads it); as they were where time is missing.
+
+    A child's peak RSS as wait4 reports it is never below the runner's own: a child of
+    Python starts as a copy (or a vfork) of it, and exec keeps the high-water mark of the
+    memory it replaces. time is small and forks the program itself; it is not preloaded,
+    env sets LD_PRELOAD for the program alone."""
+    if not os.path.exists(TIME):
+        return argv, env, None
+    plain = {k: v for k, v in env.items() if k != "LD_PRELOAD"}
+    preload = ["LD_PRELOAD=" + env["LD_PRELOAD"]] if "LD_PRELOAD" in env else []
+    return [TIME, "-f", "%M", "-o", rss_path, "env"] + preload + argv, plain, rss_path
+
+
+def time_report(rss_path, status, usage):
+    """(status, peak RSS in KiB) of the program that time ran: time exits with 128 + the
+    signal that killed the program, and writes a line that says so."""
+    try:
+        with open(rss_path) as f:
+            lines = f.read().splitlines()
+        rss = int(lines[-1])
+    except (OSError, TypeError, ValueError, IndexError):
+        return status, usage.ru_maxrss
+    for l in lines[:-1]:
+        if l.startswith("Command terminated by signal "):
+            status = int(l.split()[-1])  # a wait status: killed by that signal
+    return status, rss
+
+
 class Run:
-    """One program run: wall seconds, peak RSS in KiB (wait4), its output, an error or None."""
+    """One program run: wall seconds, peak RSS in KiB (wait4), its output (and a digest of
+    its bytes), an error or None."""
 
     def __init__(self, argv, env, scratch, stdin=None, timeout=600):
         out_path = os.path.join(scratch, "stdout")
         err_path = os.path.join(scratch, "stderr")
+        rss_path = os.path.join(scratch, "rss")
+        if os.path.exists(rss_path):
+            os.unlink(rss_path)
+        argv, env, rss_path = measured(argv, env, rss_path)
         with open(stdin or os.devnull, "rb") as inp, open(out_path, "wb") as out, \
                 open(err_path, "wb") as err:
             t0 = time.monotonic()
@@ -107,12 +170,14 @@ class Run:
             self.seconds = time.monotonic() - t0
             timer.cancel()
             proc.returncode = 0  # reaped here, not by Popen
-        with open(out_path, errors="replace") as f:
-            self.stdout = f.read()
+        with open(out_path, "rb") as f:
+            raw = f.read()
+        self.stdout = raw.decode(errors="replace")
+        self.digest = hashlib.sha256(raw).hexdigest()
         with open(err_path, errors="replace") as f:
             self.stderr = f.read()
-        self.peak_rss_kib = usage.ru_maxrss
-        self.cpu_seconds = usage.ru_utime + usage.ru_stime
+        status, self.peak_rss_kib = time_report(rss_path, status, usage)
+        self.cpu_seconds = usage.ru_utime + usage.ru_stime  # time's own too: a millisecond
         self.error = None
         if os.WIFSIGNALED(status):
             self.error = "killed by signal %d%s: %s" % (
@@ -160,9 +225,38 @@ class Context:
         self.args, self.results, self.scratch = args, results, scratch
         self.build = args.build
         self.quick = args.quick
+        self.expected = {}  # case -> glibc's first output: (digest, stdout)
 
     def run(self, argv, env, **kw):
         return Run(argv, env, self.scratch, **kw)
+
+    def output_differs(self, case, alloc, run, files=()):
+        """Why run's output (stdout, then the files it wrote) is not glibc's, or None.
+        glibc's first run of the case is the reference: a program whose output depends on
+        the allocator is wrong (or reads uninitialised memory), and the work it did is not
+        the work the others did."""
+        digest = run.digest
+        if files:
+            h = hashlib.sha256(digest.encode())
+            for path in files:
+                with open(path, "rb") as f:
+                    h.update(f.read())
+            digest = h.hexdigest()
+        if case not in self.expected:
+            if alloc.name == "glibc":
+                self.expected[case] = (digest, run.stdout)
+            return None
+        want, text = self.expected[case]
+        if digest == want:
+            return None
+        if run.stdout == text:
+            return "output files differ from glibc's (%s)" % ", ".join(
+                os.path.basename(f) for f in files)
+        got, ref = run.stdout.splitlines(), text.splitlines()
+        line = next((i for i, (a, b) in enumerate(zip(got, ref)) if a != b),
+                    min(len(got), len(ref)))
+        return "output differs from glibc's at line %d of %d (glibc's: %d): %r" % (
+            line + 1, len(got), len(ref), got[line][:120] if line < len(got) else "<end>")
 
 
 def group_micro(ctx, alloc, rnd):
@@ -191,27 +285,37 @@ def group_micro(ctx, alloc, rnd):
             ctx.results.add(rnd, "micro", name, "time", "ns/op", LOWER, alloc.name, 1e9 / ops)
 
 
+WORKLOADS = ("tree", "hash", "frag", "bigblocks", "mstress")
+
+
 def group_workloads(ctx, alloc, rnd):
-    """bench/workloads.c: time, peak RSS, and peak RSS over peak live bytes."""
+    """bench/workloads.c, stress.c: time, peak RSS, and peak RSS over peak live bytes
+    (where the workload counts them: mstress does not)."""
     exe = os.path.join(ctx.build, "bin", "kzwork")
     scale = "0.05" if ctx.quick else "1"
-    for name in ("tree", "hash", "frag"):
+    for name in WORKLOADS:
         r = ctx.run([exe, name, scale], alloc.environ())
         if r.error:
             ctx.results.fail(rnd, "workloads", name, alloc.name, r.error)
             continue
         fields = dict(f.split("=") for f in r.stdout.split(":", 1)[1].split())
-        live = int(fields["live_peak_bytes"])
         rss = r.peak_rss_kib * 1024
         res = ctx.results
         res.add(rnd, "workloads", name, "CPU time", "s", LOWER, alloc.name, r.cpu_seconds)
         res.add(rnd, "workloads", name, "wall time", "s", LOWER, alloc.name, r.seconds)
         res.add(rnd, "workloads", name, "peak RSS", "MiB", LOWER, alloc.name, rss / 2**20)
-        res.add(rnd, "workloads", name, "RSS / live", "x", LOWER, alloc.name, rss / live)
+        if "live_peak_bytes" in fields:
+            res.add(rnd, "workloads", name, "RSS / live", "x", LOWER, alloc.name,
+                    rss / int(fields["live_peak_bytes"]))
 
 
-def time_and_rss(ctx, alloc, rnd, case, argv, stdin=None, glibc_first=False):
-    r = ctx.run(argv, alloc.environ(glibc_first), stdin=stdin)
+def time_and_rss(ctx, alloc, rnd, case, argv, stdin=None, glibc_first=False, env=None,
+                 outputs=(), check=True):
+    """One run of a real program: CPU time, wall time, peak RSS. Its stdout and the files
+    in outputs must be glibc's (check=False where they are not deterministic)."""
+    r = ctx.run(argv, dict(alloc.environ(glibc_first), **(env or {})), stdin=stdin)
+    if not r.error and check:
+        r.error = ctx.output_differs(case, alloc, r, outputs)
     if r.error:
         ctx.results.fail(rnd, "programs", case, alloc.name, r.error)
         return
@@ -223,10 +327,26 @@ def time_and_rss(ctx, alloc, rnd, case, argv, stdin=None, glibc_first=False):
 
 def group_python(ctx, alloc, rnd):
     """Debian's python3 on bench/programs/alloc_heavy.py, every object from malloc."""
-    env_alloc = Allocator(alloc.name, alloc.lib, dict(alloc.env, PYTHONMALLOC="malloc"))
-    n = "5000" if ctx.quick else "60000"
-    time_and_rss(ctx, env_alloc, rnd, "python3",
-                 [PYTHON, os.path.join(BENCH, "programs", "alloc_heavy.py"), n])
+    n = "5000" if ctx.quick else "30000"
+    time_and_rss(ctx, alloc, rnd, "python3",
+                 [PYTHON, os.path.join(BENCH, "programs", "alloc_heavy.py"), n],
+                 env={"PYTHONMALLOC": "malloc"})
+
+
+def group_perl(ctx, alloc, rnd):
+    """Debian's perl on bench/programs/alloc_heavy.pl: hashes of strings, sort, join, split."""
+    n = "2000" if ctx.quick else "30000"
+    # A fixed hash seed: every run (and allocator) does the same work.
+    time_and_rss(ctx, alloc, rnd, "perl",
+                 ["perl", os.path.join(BENCH, "programs", "alloc_heavy.pl"), n],
+                 env={"PERL_HASH_SEED": "0", "PERL_PERTURB_KEYS": "0"})
+
+
+def group_lua(ctx, alloc, rnd):
+    """Debian's Lua 5.4 on bench/programs/alloc_heavy.lua: table and string churn."""
+    n = "2000" if ctx.quick else "25000"
+    time_and_rss(ctx, alloc, rnd, "lua",
+                 [LUA, os.path.join(BENCH, "programs", "alloc_heavy.lua"), n])
 
 
 def generated(ctx, name, make):
@@ -274,7 +394,7 @@ def group_sqlite(ctx, alloc, rnd):
 
 def make_c(rnd, scale):
     """Many functions with switches, loops and struct initialisers, for gcc -O2."""
-    n = max(5, int(300 * scale))
+    n = max(5, int(100 * scale))
     out = ["struct rec { int a; long b; const char *s; double d; };"]
     for f in range(n):
         out.append("static const struct rec table%d[] = {" % f)
@@ -294,11 +414,116 @@ def make_c(rnd, scale):
 
 
 def group_gcc(ctx, alloc, rnd):
-    """Debian's gcc compiling a generated file at -O2 (cc1 is preloaded too)."""
+    """Debian's gcc compiling a generated file at -O2 (cc1 is preloaded too); the object
+    file must be glibc's."""
     # Not named *.c: the format test globs bench/ for C files.
     src = generated(ctx, "gcc-input.txt", make_c)
-    time_and_rss(ctx, alloc, rnd, "gcc -O2",
-                 ["gcc", "-O2", "-x", "c", "-c", src, "-o", os.path.join(ctx.scratch, "gcc.o")])
+    obj = os.path.join(ctx.scratch, "gcc.o")
+    time_and_rss(ctx, alloc, rnd, "gcc -O2", ["gcc", "-O2", "-x", "c", "-c", src, "-o", obj],
+                 outputs=[obj])
+
+
+def make_json(rnd, scale):
+    """An array of records: numbers, strings, a list of tags, a nested object."""
+    words = ["%x" % rnd.getrandbits(32) for _ in range(3000)]
+    records = [{"id": i, "name": "user%d" % rnd.getrandbits(24), "grp": rnd.randint(0, 199),
+                "score": rnd.randint(0, 10**6) / 1000, "active": rnd.random() < 0.7,
+                "tags": [rnd.choice(words) for _ in range(rnd.randint(0, 8))],
+                "text": " ".join(rnd.choice(words) for _ in range(rnd.randint(1, 40))),
+                "pos": {"x": rnd.randint(-999, 999), "y": rnd.randint(-999, 999)}}
+               for i in range(int(30000 * scale))]
+    return json.dumps(records, separators=(",", ":")) + "\n"
+
+
+# Group the active records, then per group: sums, distinct tags, words, a maximum, a minimum.
+JQ_FILTER = ("map(select(.active)) | group_by(.grp) | map({grp: .[0].grp, n: length, "
+             "score: (map(.score) | add), tags: ([.[].tags[]] | unique | length), "
+             "words: ([.[].text | split(\" \") | length] | add), "
+             "far: (map(.pos.x * .pos.x + .pos.y * .pos.y) | max), "
+             "first: (map(.name) | sort | .[0])}) | sort_by(-.n, .grp) | .[:20]")
+
+
+def group_jq(ctx, alloc, rnd):
+    """Debian's jq: a generated JSON file (10 MB; quick: 0.5 MB) through a grouping filter."""
+    src = generated(ctx, "jq-input.json", make_json)
+    time_and_rss(ctx, alloc, rnd, "jq", ["jq", "-c", JQ_FILTER, src])
+
+
+def make_git(rnd, scale):
+    """A git fast-import stream: 150 files, then 1500 commits that each edit 1..4 of them
+    (lines replaced, inserted, deleted), at fixed dates."""
+    nfiles, ncommits = 150, max(20, int(1500 * scale))
+    words = ["%x" % rnd.getrandbits(rnd.choice((8, 16, 24, 32))) for _ in range(4000)]
+
+    def line():
+        return " ".join(rnd.choice(words) for _ in range(rnd.randint(0, 10)))
+
+    files = [[line() for _ in range(rnd.randint(50, 250))] for _ in range(nfiles)]
+    out = []
+
+    def commit(i, changed):
+        msg = "change %d: %s\n" % (i, line())
+        when = 1600000000 + 600 * i
+        out.append("commit refs/heads/main\nauthor A U Thor <author@example.com> %d +0000\n"
+                   "committer C O Mitter <committer@example.com> %d +0000\ndata %d\n%s"
+                   % (when, when, len(msg), msg))
+        for f in changed:
+            text = "".join(l + "\n" for l in files[f])
+            out.append("M 100644 inline src/f%03d.txt\ndata %d\n%s\n" % (f, len(text), text))
+
+    commit(0, range(nfiles))
+    for i in range(1, ncommits):
+        changed = sorted(set(rnd.randrange(nfiles) for _ in range(rnd.randint(1, 4))))
+        for f in changed:
+            lines = files[f]
+            for _ in range(rnd.randint(1, 6)):
+                at = rnd.randrange(len(lines))
+                op = rnd.random()
+                if op < 0.4:
+                    lines[at] = line()
+                elif op < 0.8:
+                    lines[at:at] = [line() for _ in range(rnd.randint(1, 5))]
+                elif len(lines) > 20:
+                    del lines[at:at + rnd.randint(1, 5)]
+        commit(i, changed)
+    return "".join(out)
+
+
+# git without the caller's configuration.
+GIT_ENV = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null"}
+
+
+def generated_repo(ctx):
+    """A bare git repository of make_git's history, made once per run of the runner with
+    glibc's git; the measured commands only read it. Returns its path, or an error."""
+    path = os.path.join(ctx.args.out, "work", "repo.git")
+    if os.path.exists(os.path.join(path, "refs", "heads", "main")):
+        return path, None
+    stream = generated(ctx, "git-stream.txt", make_git)
+    env = dict(Allocator("glibc", None).environ(), **GIT_ENV)
+    shutil.rmtree(path, ignore_errors=True)
+    for argv, inp in ((["git", "init", "-q", "--bare", "-b", "main", path], os.devnull),
+                      (["git", "-C", path, "fast-import", "--quiet"], stream)):
+        with open(inp, "rb") as f:
+            r = subprocess.run(argv, env=env, stdin=f, capture_output=True)
+        if r.returncode:
+            return None, "making the repository: %s: %s" % (
+                " ".join(argv[:4]), last_line(r.stderr.decode(errors="replace")))
+    return path, None
+
+
+def group_git(ctx, alloc, rnd):
+    """Debian's git on a generated history: log -p --stat (every diff), and pack-objects
+    recomputing every delta (one thread, so that the pack is the same every time)."""
+    repo, error = generated_repo(ctx)
+    if error:
+        ctx.results.fail(rnd, "programs", "git", alloc.name, error)
+        return
+    time_and_rss(ctx, alloc, rnd, "git log -p", ["git", "-C", repo, "log", "-p", "--stat"],
+                 env=GIT_ENV)
+    time_and_rss(ctx, alloc, rnd, "git pack-objects",
+                 ["git", "-C", repo, "-c", "pack.threads=1", "pack-objects", "--revs", "--all",
+                  "--no-reuse-delta", "--stdout", "-q"], env=GIT_ENV)
 
 
 def free_port():
@@ -311,12 +536,16 @@ def group_redis(ctx, alloc, rnd):
     """redis-server under the allocator, redis-benchmark (not preloaded) on 127.0.0.1."""
     port = str(free_port())
     log_path = os.path.join(ctx.scratch, "redis.log")
+    rss_path = os.path.join(ctx.scratch, "redis.rss")
+    if os.path.exists(rss_path):
+        os.unlink(rss_path)
+    argv, env, rss_path = measured(
+        ["redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--protected-mode", "no", "--daemonize", "no"],
+        alloc.environ(glibc_first=True), rss_path)
     with open(log_path, "wb") as log:
-        server = subprocess.Popen(
-            ["redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--protected-mode", "no", "--daemonize", "no"],
-            env=alloc.environ(glibc_first=True), stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True)
+        server = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
     server.returncode = 0  # reaped here with wait4, never by Popen
     reaped = None
     bench = None
@@ -345,6 +574,7 @@ def group_redis(ctx, alloc, rnd):
             reaped = os.wait4(server.pid, 0)
             timer.cancel()
     _, status, usage = reaped
+    status, peak_rss_kib = time_report(rss_path, status, usage)
     if not bench or bench.returncode or os.WIFSIGNALED(status) or os.WEXITSTATUS(status):
         with open(log_path, errors="replace") as f:
             ctx.results.fail(rnd, "programs", "redis", alloc.name, "server status %d: %s %s" % (
@@ -357,11 +587,12 @@ def group_redis(ctx, alloc, rnd):
         ctx.results.add(rnd, "programs", "redis " + test, "throughput", "kreq/s", HIGHER,
                         alloc.name, float(row[1]) / 1e3)
     ctx.results.add(rnd, "programs", "redis-server", "peak RSS", "MiB", LOWER, alloc.name,
-                    usage.ru_maxrss / 1024)
+                    peak_rss_kib / 1024)
 
 
 GROUPS = [("micro", group_micro), ("workloads", group_workloads), ("python3", group_python),
-          ("sqlite3", group_sqlite), ("gcc", group_gcc), ("redis", group_redis)]
+          ("sqlite3", group_sqlite), ("gcc", group_gcc), ("redis", group_redis),
+          ("git", group_git), ("perl", group_perl), ("lua", group_lua), ("jq", group_jq)]
 
 
 # ---------------------------------------------------------------- report
@@ -393,8 +624,10 @@ def geomean(xs):
 SECTIONS = [
     ("micro", "Micro cases, one thread (Google Benchmark, process CPU time per operation)"),
     ("threads", "Threaded micro cases (all threads' operations per wall-clock second)"),
-    ("workloads", "Workloads with a known live size (bench/workloads.c; CPU time is user + system)"),
-    ("programs", "Real programs under LD_PRELOAD (CPU time is user + system, cc1 included)"),
+    ("workloads", "Workloads (bench/workloads.c, stress.c; CPU time is user + system; "
+     "RSS / live where the live size is known)"),
+    ("programs", "Real programs under LD_PRELOAD (CPU time is user + system, cc1 included; "
+     "each one's output is glibc's)"),
 ]
 
 
@@ -472,10 +705,20 @@ def write_reports(args, results, allocs, notes, rounds_done, elapsed, where):
 # Shown in the table, left out of the summary and chart: RSS / live has peak
 # RSS's ratios; wall time on a shared machine mostly measures the other jobs.
 DERIVED = ("RSS / live", "wall time")
+# Cases that allocate nothing (a memset), the same for every allocator: a yardstick for
+# the others (clearing_table), left out of the summary and chart.
+REFERENCE = ("memset/",)
+# The columns of kzmalloc's modes that the summary's extra lines are about.
+KZ_MODES = ("kzmalloc", "kzmalloc-none")
+
+
+def summarized(key):
+    return key[2] not in DERIVED and not key[1].startswith(REFERENCE)
 
 
 def summarize(results, names, others):
-    """Per section and metric: kzmalloc's geometric-mean gain, and its lead/trail count."""
+    """Per section and metric: kzmalloc's geometric-mean gain, and its lead/trail count;
+    then real programs against jemalloc, memory over budget, and the price of clearing."""
     lines = ["### Summary: kzmalloc's gain (geometric mean over the cases)", ""]
     cols = [n for n in names if n != "kzmalloc"]
     lines.append("| section | metric | cases | " + " | ".join("vs " + c for c in cols) +
@@ -484,10 +727,11 @@ def summarize(results, names, others):
     for group, title in SECTIONS:
         metrics = []
         for k in results.order:
-            if k[0] == group and k[2] not in metrics and k[2] not in DERIVED:
+            if k[0] == group and k[2] not in metrics and summarized(k):
                 metrics.append(k[2])
         for metric in metrics:
-            keys = [k for k in results.order if k[0] == group and k[2] == metric]
+            keys = [k for k in results.order
+                    if k[0] == group and k[2] == metric and summarized(k)]
             gms = [geomean([gain(results, k, "kzmalloc", c) for k in keys]) for c in cols]
             lead = trail = 0
             for k in keys:
@@ -502,7 +746,83 @@ def summarize(results, names, others):
     lines.append("Leads / trails: cases where kzmalloc is more than 5%% better / worse than "
                  "every one of %s." % ", ".join(others))
     lines.append("")
+    modes = [m for m in KZ_MODES if m in names]
+    lines += programs_against(results, modes, "jemalloc")
+    lines += rss_over_budget(results, modes)
+    lines += clearing_table(results)
     return lines
+
+
+def ratio(results, key, alloc, other):
+    """alloc's median over other's (None if either is unknown)."""
+    a, b = results.median(key, alloc), results.median(key, other)
+    return a / b if a and b else None
+
+
+def programs_against(results, modes, other):
+    """The real programs' geometric means of kzmalloc's CPU time and peak RSS over other's."""
+    if other not in {a for v in results.values.values() for a in v}:
+        return []
+    lines = []
+    for mode in modes:
+        parts = []
+        for metric in ("CPU time", "peak RSS"):
+            keys = [k for k in results.order if k[0] == "programs" and k[2] == metric]
+            rs = [ratio(results, k, mode, other) for k in keys]
+            rs = [r for r in rs if r]
+            if rs:
+                parts.append("%s %.2f x (%d programs)" % (metric, geomean(rs), len(rs)))
+        if parts:
+            lines.append("- %s over %s, real programs (geometric mean; below 1: %s needs less): "
+                         "%s." % (mode, other, mode, ", ".join(parts)))
+    return lines + [""] if lines else []
+
+
+# The corpus's memory budget (tests/corpus): at most 1.5 x glibc's peak RSS + 8 MiB.
+RSS_BUDGET = (1.5, 8.0)
+
+
+def rss_over_budget(results, modes):
+    """Cases (workloads, programs) where a kzmalloc mode's peak RSS is over the budget."""
+    keys = [k for k in results.order if k[2] == "peak RSS"]
+    if not keys or "glibc" not in {a for k in keys for a in results.values[k]}:
+        return []
+    lines = []
+    for mode in modes:
+        over = []
+        for k in keys:
+            mine, base = results.median(k, mode), results.median(k, "glibc")
+            if mine and base and mine > RSS_BUDGET[0] * base + RSS_BUDGET[1]:
+                over.append("%s %s (%s MiB against glibc's %s)" % (k[0], k[1], fmt(mine),
+                                                                  fmt(base)))
+        lines.append("- %s's peak RSS over %.1f x glibc's + %.0f MiB: %s." % (
+            mode, RSS_BUDGET[0], RSS_BUDGET[1],
+            "; ".join(over) if over else "none of %d cases" % len(keys)))
+    return lines + [""]
+
+
+def clearing_table(results):
+    """pair/S in the default mode against none mode's pair/S plus one memset/S (kzmalloc's
+    run of it): what clearing at free costs over the memset itself."""
+    rows = []
+    for key in results.order:
+        if key[0] != "micro" or not key[1].startswith("memset/"):
+            continue
+        pair = ("micro", "pair/" + key[1].split("/", 1)[1], key[2])
+        if pair not in results.values:
+            continue
+        kz, none = results.median(pair, "kzmalloc"), results.median(pair, "kzmalloc-none")
+        clear = results.median(key, "kzmalloc")
+        if kz and none and clear:
+            rows.append("| %s | %s | %s | %s | %s | %.2f |" % (
+                key[1].split("/", 1)[1], fmt(kz), fmt(none), fmt(clear), fmt(none + clear),
+                kz / (none + clear)))
+    if not rows:
+        return []
+    return ["### Clearing: the default mode's pair/S against none mode's pair/S plus one "
+            "memset/S (ns)", "",
+            "| size | kzmalloc | kzmalloc-none | memset | none + memset | "
+            "kzmalloc / (none + memset) |", "|---|---|---|---|---|---|"] + rows + [""]
 
 
 CHART_PANELS = [
@@ -526,7 +846,8 @@ def write_chart(args, results, allocs, notes):
     names = [a.name for a in allocs if a.name != "glibc"]
     panels = []
     for i, (groups, metrics, title) in enumerate(CHART_PANELS):
-        keys = [k for k in results.order if k[0] in groups and k[2] in metrics]
+        keys = [k for k in results.order
+                if k[0] in groups and k[2] in metrics and summarized(k)]
         if not keys:
             continue
         path = os.path.join(args.out, "chart-%d.dat" % (i + 1))
@@ -541,8 +862,10 @@ def write_chart(args, results, allocs, notes):
         return
     script = os.path.join(BENCH, "chart.gp")
     png = os.path.join(args.out, "chart.png")
-    cmd = [gnuplot, "-e", "png='%s'; panels=%d; ncols=%d; heights='%s'" % (
-        png, len(panels), len(names), " ".join(str(max(n, 4)) for _, _, n in panels))]
+    # Wide enough for some 6 pixels a bar in the panel with the most cases.
+    width = max(1800, 120 + 6 * (len(names) + 1) * max(n for _, _, n in panels))
+    cmd = [gnuplot, "-e", "png='%s'; panels=%d; ncols=%d; width=%d; heights='%s'" % (
+        png, len(panels), len(names), width, " ".join(str(max(n, 4)) for _, _, n in panels))]
     for i, (path, title, _) in enumerate(panels):
         cmd[-1] += "; file%d='%s'; title%d='%s'" % (i + 1, path, i + 1, title)
     cmd.append(script)
@@ -559,7 +882,8 @@ def main():
     p.add_argument("--out", required=True, help="the output folder")
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--libdir", default=LIBDIR,
-                   help="where jemalloc, mimalloc and tcmalloc are (default: Debian's)")
+                   help="where jemalloc, mimalloc and tcmalloc are (default: Debian's; scudo "
+                   "is found under /usr/lib/llvm-*)")
     p.add_argument("--quick", action="store_true", help="one round, few cases, small sizes")
     p.add_argument("--groups", default=",".join(g for g, _ in GROUPS),
                    help="comma-separated: " + ",".join(g for g, _ in GROUPS))
@@ -576,9 +900,16 @@ def main():
     scratch = os.path.join(args.out, "work")
     os.makedirs(scratch, exist_ok=True)
     for stale in os.listdir(scratch):  # generated inputs are made afresh each run
-        os.unlink(os.path.join(scratch, stale))
+        path = os.path.join(scratch, stale)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
 
     notes = []
+    if not os.path.exists(TIME):
+        notes.append("%s is missing (scripts/install-deps bench installs it): a peak RSS "
+                     "below the runner's own shows as the runner's" % TIME)
     allocs = find_allocators(args.build, args.libdir, notes, args.checks)
     wanted = args.groups.split(",")
     groups = []
@@ -588,7 +919,8 @@ def main():
         missing = {"micro": [os.path.join(args.build, "bin", "kzbench")],
                    "workloads": [os.path.join(args.build, "bin", "kzwork")],
                    "python3": [PYTHON], "sqlite3": ["sqlite3"], "gcc": ["gcc"],
-                   "redis": ["redis-server", "redis-benchmark", "redis-cli"]}[name]
+                   "redis": ["redis-server", "redis-benchmark", "redis-cli"], "git": ["git"],
+                   "perl": ["perl"], "lua": [LUA], "jq": ["jq"]}[name]
         missing = [m for m in missing if not shutil.which(m)]
         if missing:
             notes.append("%s skipped: %s missing (scripts/install-deps bench installs it)"

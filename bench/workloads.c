@@ -3,7 +3,7 @@
  * memory overhead is a number: peak RSS (measured by the runner) over the
  * peak of the bytes the program asked for and had not freed.
  *
- *   kzwork tree|hash|frag [SCALE]
+ *   kzwork tree|hash|frag|bigblocks|mstress [SCALE]
  *
  *  tree  three generations of a binary search tree of 300k nodes with random
  *        keys and random payloads (8..64 B, then 64..256 B, then 8..512 B),
@@ -15,17 +15,27 @@
  *  frag  2M objects of 16..128 B, 90% of them freed at random, then as many
  *        bytes again in objects of 1..8 KiB: what an allocator can do with
  *        memory that small survivors pin.
+ *  bigblocks  20 live blocks of 5..25 MiB, 300 times one of them (at random)
+ *        replaced by a new block of a random size in that range, which the
+ *        program value-initialises in full (memset 0, as std::vector<char>(n)
+ *        does) and then writes a few bytes of: reuse of large blocks by a
+ *        program that clears them itself.
+ *  mstress  threads in rounds trading objects of a long tail of sizes
+ *        (stress.c); its live size is not counted.
  *
  * Every object is written in full, as a program would. SCALE (default 1)
- * multiplies the counts. Prints one line: "kzwork NAME: time_s=... live_peak_bytes=...".
- * The program is deterministic (fixed seeds), so every allocator gets the
- * same requests.
+ * multiplies the counts. Prints one line: "kzwork NAME: time_s=... live_peak_bytes=..."
+ * (no live_peak_bytes for mstress). The requests are deterministic (fixed
+ * seeds; in mstress, each thread's), so every allocator gets the same ones.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "stress.h"
 
 static size_t live, live_peak;
 static uint64_t seed = 0x9e3779b97f4a7c15u;
@@ -43,8 +53,8 @@ static size_t rnd_between(size_t lo, size_t hi)
 	return lo + rnd() % (hi - lo + 1);
 }
 
-/* malloc that counts live bytes and writes the whole object. */
-static void *xmalloc(size_t size)
+/* malloc that counts live bytes. */
+static void *xmalloc_unwritten(size_t size)
 {
 	void *p = malloc(size);
 
@@ -52,10 +62,18 @@ static void *xmalloc(size_t size)
 		fprintf(stderr, "kzwork: out of memory\n");
 		exit(1);
 	}
-	memset(p, 0x5a, size);
 	live += size;
 	if (live > live_peak)
 		live_peak = live;
+	return p;
+}
+
+/* malloc that counts live bytes and writes the whole object. */
+static void *xmalloc(size_t size)
+{
+	void *p = xmalloc_unwritten(size);
+
+	memset(p, 0x5a, size);
 	return p;
 }
 
@@ -296,12 +314,52 @@ static void frag(double scale)
 	xfree(len, (size_t) n * sizeof(*len));
 }
 
+#define MiB	  ((size_t) 1024 * 1024)
+#define BIGBLOCKS 20
+
+/* A block value-initialised by the program, then a few bytes of it written. */
+static char *bigblock_new(size_t size)
+{
+	char *p = xmalloc_unwritten(size);
+
+	memset(p, 0, size);
+	for (int i = 1; i <= 8; i++)
+		p[rnd() % size] = (char) i;
+	return p;
+}
+
+static void bigblocks(double scale)
+{
+	char *block[BIGBLOCKS];
+	size_t len[BIGBLOCKS];
+	long n = (long) (300 * scale);
+
+	for (int i = 0; i < BIGBLOCKS; i++) {
+		len[i] = rnd_between(5 * MiB, 25 * MiB);
+		block[i] = bigblock_new(len[i]);
+	}
+	for (long i = 0; i < n; i++) {
+		int k = (int) (rnd() % BIGBLOCKS);
+
+		xfree(block[k], len[k]);
+		len[k] = rnd_between(5 * MiB, 25 * MiB);
+		block[k] = bigblock_new(len[k]);
+	}
+	for (int i = 0; i < BIGBLOCKS; i++)
+		xfree(block[i], len[i]);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
 		const char *name;
 		void (*run)(double scale);
-	} workloads[] = {{"tree", tree}, {"hash", hash}, {"frag", frag}};
+		bool counts_live; /* live_peak_bytes is known */
+	} workloads[] = {{"tree", tree, true},
+			 {"hash", hash, true},
+			 {"frag", frag, true},
+			 {"bigblocks", bigblocks, true},
+			 {"mstress", stress_mstress, false}};
 	double scale = argc > 2 ? atof(argv[2]) : 1.0;
 	struct timespec t0, t1;
 
@@ -311,11 +369,13 @@ int main(int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		workloads[i].run(scale > 0 ? scale : 1.0);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		printf("kzwork %s: time_s=%.4f live_peak_bytes=%zu\n", workloads[i].name,
-		       (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9,
-		       live_peak);
+		printf("kzwork %s: time_s=%.4f", workloads[i].name,
+		       (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9);
+		if (workloads[i].counts_live)
+			printf(" live_peak_bytes=%zu", live_peak);
+		printf("\n");
 		return live == 0 ? 0 : 1;
 	}
-	fprintf(stderr, "usage: %s tree|hash|frag [SCALE]\n", argv[0]);
+	fprintf(stderr, "usage: %s tree|hash|frag|bigblocks|mstress [SCALE]\n", argv[0]);
 	return 2;
 }
