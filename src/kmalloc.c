@@ -579,13 +579,48 @@ void *kcalloc(size_t nmemb, size_t size)
 	return p;
 }
 
+/*
+ * realloc of a live class object to a class size, without the canary (which would move) or
+ * memcheck (which wants every block told): found by the free fast path's lookup, kept when the
+ * size's class is its own, else moved by kmalloc and kfree. NULL to leave it to the general path
+ * (which also tells misuse from the other kinds).
+ */
+static inline void *krealloc_class(void *ptr, size_t size, bool *done)
+{
+	struct kz_page *page;
+	uint8_t *live;
+	size_t room;
+	void *fresh;
+
+	*done = false;
+	if (harden_canary() || vg_memcheck || size - 1 >= KZ_SMALL_MAX)
+		return NULL;
+	page = slab_object(ptr, &live);
+	if (!page)
+		return NULL;
+	*done = true;
+	room = kz_class_size[page->cls];
+	if (size_to_class(size) == page->cls)
+		return ptr;
+	fresh = kmalloc(size);
+	if (!fresh)
+		return NULL;
+	memcpy(fresh, ptr, size < room ? size : room);
+	kfree_fast(ptr);
+	return fresh;
+}
+
 void *krealloc(void *ptr, size_t size)
 {
 	struct object obj;
 	void *fresh;
+	bool done;
 
 	if (!ptr)
 		return kmalloc(size);
+	fresh = krealloc_class(ptr, size, &done);
+	if (done)
+		return fresh;
 	if (size == 0) {
 		free_slow(ptr, "realloc");
 		return NULL;

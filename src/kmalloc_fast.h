@@ -34,8 +34,9 @@ void *kmalloc_slow(size_t size);
 void kfree_slow(void *ptr);
 
 /*
- * kfree_fast's other miss: @ptr is a live object of @slab, its live byte @live, but the thread's
- * stack is full (or the thread has no cache). Clears it and flushes through the thread cache.
+ * kfree_fast's other miss: @ptr was a live object of @slab, its live byte @live (already 0), but
+ * the thread's stack is full (or the thread has no cache). Clears it and flushes through the
+ * thread cache.
  */
 void kfree_full(struct slab *slab, void *ptr, uint8_t *live);
 
@@ -64,31 +65,45 @@ static inline void *kmalloc_fast(size_t size)
 	return kmalloc_slow(size);
 }
 
-static inline void kfree_fast(void *ptr)
+/*
+ * The head descriptor of the slab whose live object @ptr is, and in @live its live byte; NULL
+ * for anything else (kfree_slow and the API's lookup tell misuse from the other kinds).
+ */
+static inline struct kz_page *slab_object(void *ptr, uint8_t **live)
 {
 	struct kz_page *page;
-	size_t slot, cls;
-	uint8_t *live;
+	size_t slot;
 
 	if (unlikely(!pagemap_covers(ptr)))
-		goto slow;
+		return NULL;
 	page = pagemap_lookup_page(ptr);
 	if (unlikely(page_flags_kind(page) != page_state16(PG_HEAD, KIND_SLAB))) {
 		page = compound_head(page);
 		if (page_flags_kind(page) != page_state16(PG_HEAD, KIND_SLAB))
-			goto slow;
+			return NULL;
 	}
 	if (unlikely(!page_slab_slot(page, ptr, &slot)))
-		goto slow;
-	live = &((struct slab *) page->owner)->live[slot];
-	if (unlikely(*live != 1))
+		return NULL;
+	*live = &((struct slab *) page->owner)->live[slot];
+	if (unlikely(**live != 1))
+		return NULL;
+	return page;
+}
+
+static inline void kfree_fast(void *ptr)
+{
+	uint8_t *live;
+	struct kz_page *page = slab_object(ptr, &live);
+	size_t cls;
+
+	if (unlikely(!page))
 		goto slow;
 	cls = page->cls;
+	*live = 0;
 	if (unlikely(!tcache_push(cls, ptr, live))) {
 		kfree_full(page->owner, ptr, live);
 		return;
 	}
-	*live = 0;
 	clear_class[cls](ptr);
 	return;
 slow:

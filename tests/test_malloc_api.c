@@ -343,6 +343,29 @@ static void realloc_every_class_boundary(void **state)
 	kz_free(p);
 }
 
+/*
+ * Up to its usable size a block stays where it is, whatever it was asked for; one byte more
+ * moves it, contents kept, and the old block is free (a second free of it would abort).
+ */
+static void realloc_within_usable_stays(void **state)
+{
+	(void) state;
+	for (size_t i = 0; i < ARRAY_SIZE(class_sizes); i++) {
+		size_t size = class_sizes[i] - class_sizes[i] / 4, usable;
+		char *p = kz_malloc(size), *q;
+
+		assert_non_null(p);
+		usable = kz_malloc_usable_size(p);
+		kzt_fill(p, usable, i);
+		assert_ptr_equal(kz_realloc(p, usable), p);
+		q = kz_realloc(p, usable + 1);
+		assert_non_null(q);
+		assert_ptr_not_equal(q, p);
+		assert_true(kzt_check(q, usable, i));
+		kz_free(q);
+	}
+}
+
 /* EINVAL unless the alignment is a power of two and a multiple of sizeof(void *). */
 static void posix_memalign_bad_alignment(void **state)
 {
@@ -817,6 +840,7 @@ int main(void)
 		cmocka_unit_test(realloc_failure_keeps_block),
 		cmocka_unit_test(reallocarray_overflow_keeps_block),
 		cmocka_unit_test(realloc_every_class_boundary),
+		cmocka_unit_test(realloc_within_usable_stays),
 		cmocka_unit_test(posix_memalign_bad_alignment),
 		cmocka_unit_test(posix_memalign_impossible_enomem),
 		cmocka_unit_test(aligned_alloc_every_power_of_two),
