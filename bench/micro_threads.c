@@ -9,8 +9,10 @@
  *            to the next thread (a ring), which frees it: with 2 or more
  *            threads every free is on a thread other than the allocating
  *            one. Hand-over is a lock-free stack per thread whose links are
- *            in the objects; a producer at most 4096 objects ahead of its
- *            consumer waits for it.
+ *            in the objects; a producer waits while 4096 of its objects
+ *            are not yet freed, or while it is 4096 objects further on than
+ *            its consumer: the threads keep in step, so that none finishes
+ *            early and leaves its producer without a consumer.
  *  larson    a server simulation after Larson and Krishnan: one shared array
  *            of 1024 slots per thread; each operation takes a random slot of
  *            the whole array, puts a new object of random size (16..1000 B,
@@ -85,7 +87,8 @@ struct handoff {
 struct inbox {
 	_Atomic(struct handoff *) head;
 	atomic_long freed __attribute__((aligned(CACHE_LINE))); /* by the consumer, this run */
-	atomic_bool done;					/* the consumer left its loop */
+	atomic_long sent; /* by the consumer, as the next one's producer: its progress */
+	atomic_bool done; /* the consumer left its loop */
 } __attribute__((aligned(CACHE_LINE)));
 
 static struct inbox inbox[MAX_THREADS];
@@ -117,9 +120,17 @@ static void inbox_drain(struct inbox *in)
 }
 
 /*
- * A producer that is HANDOFF_MAX objects ahead of its consumer waits for it
- * (draining its own inbox, so a ring of waiting threads still moves), unless
- * the consumer has left its loop; memory stays bounded and nobody deadlocks.
+ * A producer waits (draining its own inbox, so a ring of waiting threads still
+ * moves) while HANDOFF_MAX of its objects wait to be freed, and while it is
+ * HANDOFF_MAX objects further on than its consumer. The first bound alone
+ * lets the threads drift apart: a consumer frees all its inbox at each drain,
+ * so its producer may run up to HANDOFF_MAX / 32 times faster, and where a
+ * free costs more than a malloc the thread behind falls further behind. The
+ * thread ahead then leaves its loop early, and its producer runs the rest of
+ * its iterations with nobody freeing. The second bound keeps them in step: a
+ * producer is at most HANDOFF_MAX (+ 32) objects short of the end when its
+ * consumer leaves, so what is left in the inbox at the end stays bounded.
+ * The thread furthest behind never waits on the second, so nobody deadlocks.
  */
 static void prodcons(struct kzb_state *st)
 {
@@ -131,6 +142,7 @@ static void prodcons(struct kzb_state *st)
 	long sent = 0;
 
 	atomic_store(&mine->freed, 0);
+	atomic_store(&mine->sent, 0);
 	atomic_store(&mine->done, false);
 	while (kzb_keep_running_batch(st, n)) {
 		for (long i = 0; i < n; i++) {
@@ -142,10 +154,14 @@ static void prodcons(struct kzb_state *st)
 			}
 			inbox_push(next, h);
 			sent++;
-			if (i % 32 == 0)
+			if (i % 32 == 0) {
 				inbox_drain(mine);
-			while (sent - atomic_load_explicit(&next->freed, memory_order_relaxed) >
-				       HANDOFF_MAX &&
+				atomic_store_explicit(&mine->sent, sent, memory_order_relaxed);
+			}
+			while ((sent - atomic_load_explicit(&next->freed, memory_order_relaxed) >
+					HANDOFF_MAX ||
+				sent - atomic_load_explicit(&next->sent, memory_order_relaxed) >
+					HANDOFF_MAX) &&
 			       !atomic_load_explicit(&next->done, memory_order_relaxed)) {
 				inbox_drain(mine);
 				sched_yield();
