@@ -18,7 +18,9 @@
  * in after MADV_DONTNEED (bench/zeroing.c; bench/RESULTS.md). So the free
  * lists keep resident blocks at the front, newest first, for reuse while
  * they hold memory, and purge (MADV_DONTNEED) what stayed unused for the
- * purge delay.
+ * purge delay, or, when the pool must grow while its free pages hold more
+ * than an eighth of what is in use, everything free at once (buddy_reclaim:
+ * what could not serve the request is fragments, which may never serve one).
  *
  * Under memcheck (vg.h) free pages are inaccessible to the program: a new
  * chunk and every block given back are made so, a block handed out is made
@@ -57,6 +59,10 @@
 
 /* Blocks isolated per purge pass: bounds how long the pool lock is held. */
 #define PURGE_BATCH 32
+
+/* The pool purges its free pages before it grows once they hold 1/RECLAIM_SHARE of what is in
+ * use (buddy_reclaim). */
+#define RECLAIM_SHARE 8
 
 struct free_area {
 	struct kz_list free_list; /* resident blocks first, newest first; then clean ones */
@@ -329,6 +335,8 @@ static struct kz_page *buddy_grow(size_t nr_pages, unsigned order, enum page_kin
 	return page;
 }
 
+static void buddy_reclaim(void);
+
 /* Clear the dirty pages of a run just taken and reset every page's state; no lock needed. */
 static void clear_pages(struct kz_page *page, size_t nr_pages)
 {
@@ -359,8 +367,10 @@ struct kz_page *buddy_alloc(size_t nr_pages, unsigned align_order, enum page_kin
 	pthread_mutex_lock(&pool.lock);
 	page = buddy_take(nr_pages, order, kind, &count);
 	pthread_mutex_unlock(&pool.lock);
-	if (!page)
+	if (!page) {
+		buddy_reclaim();
 		page = buddy_grow(nr_pages, order, kind, &count);
+	}
 	if (page)
 		vg_defined(page_address(page), nr_pages << KZ_PAGE_SHIFT);
 	if (page && count.resident) {
@@ -503,14 +513,12 @@ static size_t purge_putback(struct kz_page **batch, const bool *purged, size_t n
  * with old data) and the pass ends, since the block it put back would be
  * isolated again at once; a later pass tries again.
  */
-size_t buddy_purge(bool all)
+static size_t purge_passes(uint32_t delay)
 {
-	uint32_t delay = all ? 0 : kz_opt.purge_delay_ms;
 	struct kz_page *batch[PURGE_BATCH];
 	bool purged[PURGE_BATCH], refused = false;
 	size_t n, bytes = 0;
 
-	pthread_mutex_lock(&pool.purge_lock);
 	do {
 		pthread_mutex_lock(&pool.lock);
 		n = purge_isolate(batch, os_now_ms(), delay);
@@ -536,8 +544,40 @@ size_t buddy_purge(bool all)
 		bytes += purge_putback(batch, purged, n, os_now_ms());
 		pthread_mutex_unlock(&pool.lock);
 	} while (n && !refused);
+	return bytes;
+}
+
+size_t buddy_purge(bool all)
+{
+	size_t bytes;
+
+	pthread_mutex_lock(&pool.purge_lock);
+	bytes = purge_passes(all ? 0 : kz_opt.purge_delay_ms);
 	pthread_mutex_unlock(&pool.purge_lock);
 	return bytes;
+}
+
+/*
+ * Before the pool grows by a chunk: free pages that hold more than 1/RECLAIM_SHARE of what is in
+ * use (and a chunk's worth at least) could not serve this request, and fragments left around
+ * long-lived blocks may never serve one, so they are purged now rather than after the delay (the
+ * kernel's direct reclaim): the process's memory stays near what it uses while the pool grows.
+ * A purge pass under way (its lock taken) is not waited for. No lock held.
+ */
+static void buddy_reclaim(void)
+{
+	size_t resident, in_use;
+
+	pthread_mutex_lock(&pool.lock);
+	resident = pool.pages_resident;
+	in_use = pool.pages_in_use;
+	pthread_mutex_unlock(&pool.lock);
+	if (resident < KZ_CHUNK_PAGES || resident * RECLAIM_SHARE < in_use)
+		return;
+	if (pthread_mutex_trylock(&pool.purge_lock))
+		return;
+	purge_passes(0);
+	pthread_mutex_unlock(&pool.purge_lock);
 }
 
 bool buddy_purge_pending(void)
