@@ -19,7 +19,7 @@
  * lists keep resident blocks at the front, newest first, for reuse while
  * they hold memory, and purge (MADV_DONTNEED) what stayed unused for the
  * purge delay, or, when the pool must grow while its free pages hold more
- * than an eighth of what is in use, everything free at once (buddy_reclaim:
+ * than a quarter of what is in use, everything free at once (buddy_reclaim:
  * what could not serve the request is fragments, which may never serve one).
  *
  * Under memcheck (vg.h) free pages are inaccessible to the program: a new
@@ -62,7 +62,7 @@
 
 /* The pool purges its free pages before it grows once they hold 1/RECLAIM_SHARE of what is in
  * use (buddy_reclaim). */
-#define RECLAIM_SHARE 8
+#define RECLAIM_SHARE 4
 
 struct free_area {
 	struct kz_list free_list; /* resident blocks first, newest first; then clean ones */
