@@ -12,15 +12,30 @@
  * Zeroing: every free page carries a state (page.h). Fresh and purged pages
  * are clean (the kernel hands them out zeroed), pages the layer above
  * cleared when it freed them are zeroed; neither is cleared again. Dirty
- * pages are cleared with memset when a block is handed out. memset is
- * the cheaper way at every order when the memory gets used: on the machines
- * this was built on a page costs 0.03 us to memset and 0.7 us to fault back
- * in after MADV_DONTNEED (bench/zeroing.c; bench/RESULTS.md). So the free
- * lists keep resident blocks at the front, newest first, for reuse while
- * they hold memory, and purge (MADV_DONTNEED) what stayed unused for the
- * purge delay, or, when the pool must grow while its free pages hold more
- * than a quarter of what is in use, everything free at once (buddy_reclaim:
- * what could not serve the request is fragments, which may never serve one).
+ * pages are cleared before a block is handed out. Clearing is a memset
+ * (resident_zero): it costs 20 to 40 times less than MADV_DONTNEED and
+ * faulting the page back in on the project's VM, at every order
+ * (bench/zeroing.c; bench/RESULTS.md). So the free lists keep resident
+ * blocks at the front, newest first, for reuse while they hold memory, and
+ * purge (MADV_DONTNEED) what stayed unused for the purge delay, or, when
+ * the pool must grow while its free pages hold more than a quarter of what
+ * is in use, everything free at once (buddy_reclaim: what could not serve
+ * the request is fragments, which may never serve one).
+ *
+ * Background zeroing: a block freed with buddy_free_to_zero (large runs,
+ * while the purger thread runs) merges with its buddies as any other, but
+ * a merged block with dirty pages waits on the zero queue instead of a free
+ * list, oldest first, and the purger's zero hook (buddy_zero) takes it off,
+ * clears its dirty pages (only those) with non-temporal stores, the pool
+ * lock dropped, and puts it back zeroed. An allocation
+ * takes, in this order: the first resident block of the smallest order
+ * that has one (zeroed, or dirty only where nothing is queued), the newest
+ * queued block that fits (likely still in the cache of the thread that
+ * freed it; its dirty pages cleared by the allocating thread, its
+ * remainder queued again), a clean block, a new chunk: a dirty block is
+ * cleared on the allocating thread only when no clean block fits but one
+ * that would fault every page in. A purge pass purges what waited on the
+ * queue for the delay like any free block (buddy_reclaim's too).
  *
  * Under memcheck (vg.h) free pages are inaccessible to the program: a new
  * chunk and every block given back are made so, a block handed out is made
@@ -28,17 +43,27 @@
  *
  * Invariants (checked by buddy_verify):
  *   - each page of a chunk belongs to exactly one block, whose head is
- *     aligned to its order and is allocated, freeing, free or isolated
- *     (page.h);
- *   - a free block's buddy is not a free block of the same order;
+ *     aligned to its order and is allocated, freeing, free, queued or
+ *     isolated (page.h);
+ *   - a free or queued block's buddy is not a free or queued block of the
+ *     same order;
  *   - free_area[n] lists exactly the free order-n blocks, resident ones
- *     first, and nr_free counts them; a free head's nr_resident and nr_dirty
- *     count its pages in those states;
- *   - pages_in_use, pages_resident and pages_dirty are the sums over all blocks.
+ *     first, and nr_free counts them; the zero queue lists exactly the
+ *     queued blocks, oldest first, each with a dirty page, and nr_queued and
+ *     pages_queued count them; a free or queued head's nr_resident and
+ *     nr_dirty count its pages in those states;
+ *   - pages_in_use, pages_resident and pages_dirty are the sums over all
+ *     blocks (queued ones included); queue_oldest is the first queued
+ *     block's stamp whenever queue_waiting is set, which it is exactly when
+ *     the queue is not empty;
+ *   - no block is isolated while purge_lock is free (purging and clearing
+ *     hold it), so fork never splits a block's clearing.
  *
  * Locks, in the order they are taken (init.c's table):
- *   pool.purge_lock  one purge pass at a time (and no pass across fork)
- *   pool.lock        free lists, descriptors' flags, counters, chunk list
+ *   pool.purge_lock  one purge pass or zeroing batch at a time (and none
+ *                    across fork)
+ *   pool.lock        free lists, the zero queue, descriptors' flags,
+ *                    counters, chunk list
  *   chunk_lock       (chunk.c) under pool.lock only where a purge pass hides
  *                    a wholly free chunk and gives its descriptor back
  * Page contents are cleared and purged with pool.lock dropped.
@@ -55,6 +80,7 @@
 #include "os.h"
 #include "pagemap.h"
 #include "purge.h"
+#include "resident.h"
 #include "vg.h"
 
 /* Blocks isolated per purge pass: bounds how long the pool lock is held. */
@@ -63,6 +89,9 @@
 /* The pool purges its free pages before it grows once they hold 1/RECLAIM_SHARE of what is in
  * use (buddy_reclaim). */
 #define RECLAIM_SHARE 4
+
+/* Pages one zeroing batch clears at most (8 MiB): bounds how long it holds purge_lock. */
+#define ZERO_BATCH_PAGES 2048
 
 struct free_area {
 	struct kz_list free_list; /* resident blocks first, newest first; then clean ones */
@@ -86,15 +115,25 @@ static struct buddy_pool {
 	size_t pages_dirty;
 	size_t pages_purged;
 	size_t chunks_unmapped;
-	atomic_size_t pages_zeroed; /* counted by allocating threads, outside the lock */
+	struct kz_list zero_queue; /* queued blocks, oldest first */
+	size_t nr_queued;
+	size_t pages_queued;
+	atomic_bool queue_waiting;     /* the queue is not empty: read without the lock */
+	_Atomic uint32_t queue_oldest; /* its first block's stamp, while queue_waiting */
+	atomic_size_t pages_zeroed;    /* counted by allocating threads, outside the lock */
 } pool = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.purge_lock = PTHREAD_MUTEX_INITIALIZER,
 };
 
+static size_t buddy_zero(uint32_t min_age);
+static bool buddy_zero_oldest(uint32_t *stamp);
+
 static const struct shrinker buddy_shrinker = {
 	.scan = buddy_purge,
 	.pending = buddy_purge_pending,
+	.zero = buddy_zero,
+	.zero_oldest = buddy_zero_oldest,
 };
 
 void buddy_init(void)
@@ -103,6 +142,10 @@ void buddy_init(void)
 	for (unsigned order = 0; order < KZ_NR_ORDERS; order++)
 		list_init(&pool.free_area[order].free_list);
 	list_init(&pool.chunks);
+	list_init(&pool.zero_queue);
+	/* read by every free without the lock (purge.c: no lost wake-up) */
+	vg_atomics(&pool.queue_waiting, sizeof(pool.queue_waiting));
+	vg_atomics(&pool.queue_oldest, sizeof(pool.queue_oldest));
 }
 
 /* Stamps are readings of the wrapping millisecond clock (os.h). */
@@ -155,6 +198,64 @@ static struct block_count block_count_of(const struct kz_page *page)
 	return (struct block_count){page->free.nr_resident, page->free.nr_dirty};
 }
 
+/* Tell the lock-free readers what the queue holds now: whether any, and the oldest's stamp. */
+static void zero_queue_publish(void)
+{
+	if (!list_empty(&pool.zero_queue))
+		atomic_store(&pool.queue_oldest,
+			     list_entry(pool.zero_queue.next, struct kz_page, lru)->free.stamp);
+	atomic_store(&pool.queue_waiting, !list_empty(&pool.zero_queue));
+}
+
+/*
+ * Queue a free block with dirty pages for the zeroing pass, in stamp order: behind the last one
+ * freed before it (a remainder of a block an allocation took keeps its old stamp).
+ */
+static void zero_queue_add(struct kz_page *page, unsigned order, struct block_count count,
+			   uint32_t stamp)
+{
+	struct kz_list *pos = pool.zero_queue.prev;
+
+	kz_assert(IS_ALIGNED(page_index(page), (size_t) 1 << order));
+	kz_assert(count.dirty && count.dirty <= count.resident && count.resident <= (1u << order));
+	page->flags = PG_HEAD | PG_FREE | PG_ZEROING;
+	page->order = (uint8_t) order;
+	page->free.nr_resident = (uint16_t) count.resident;
+	page->free.nr_dirty = (uint16_t) count.dirty;
+	page->free.stamp = stamp;
+	while (pos != &pool.zero_queue &&
+	       (int32_t) (list_entry(pos, struct kz_page, lru)->free.stamp - stamp) > 0)
+		pos = pos->prev;
+	list_insert(&page->lru, pos, pos->next);
+	pool.nr_queued++;
+	pool.pages_queued += (size_t) 1 << order;
+	zero_queue_publish();
+}
+
+static void zero_queue_del(struct kz_page *page)
+{
+	list_del(&page->lru);
+	pool.nr_queued--;
+	pool.pages_queued -= (size_t) 1 << page->order;
+	zero_queue_publish();
+}
+
+/* The newest queued block of @order or more: likely still in the cache of the thread that freed it.
+ */
+static struct kz_page *zero_queue_newest(unsigned order)
+{
+	struct kz_list *pos;
+
+	list_for_each_reverse(pos, &pool.zero_queue)
+	{
+		struct kz_page *page = list_entry(pos, struct kz_page, lru);
+
+		if (page->order >= order)
+			return page;
+	}
+	return NULL;
+}
+
 /* The buddy of an order-n block: flip bit n of its page index in the chunk. */
 static struct kz_page *find_buddy(struct kz_page *page, unsigned order)
 {
@@ -162,13 +263,14 @@ static struct kz_page *find_buddy(struct kz_page *page, unsigned order)
 }
 
 /*
- * A buddy may merge only if it is a whole free block of the same order: a
- * smaller free block at its address means part of it is still in use, and
- * an isolated one is the purger's until it comes back.
+ * A buddy may merge only if it is a whole free block of the same order, on
+ * a free list or the zero queue: a smaller free block at its address means
+ * part of it is still in use, and an isolated one is the purger's until it
+ * comes back.
  */
 static bool page_is_buddy(const struct kz_page *buddy, unsigned order)
 {
-	return buddy->flags == (PG_HEAD | PG_FREE) && buddy->order == order;
+	return (buddy->flags & ~PG_ZEROING) == (PG_HEAD | PG_FREE) && buddy->order == order;
 }
 
 static struct block_count count_pages(const struct kz_page *page, size_t nr_pages)
@@ -193,20 +295,32 @@ static struct block_count count_part(const struct kz_page *part, size_t nr_pages
 	return count_pages(part, nr_pages);
 }
 
+/* A block that merges no further: on the zero queue if it has dirty pages and @queue, else on its
+ * free list. */
+static void free_block_add(struct kz_page *page, unsigned order, struct block_count count,
+			   uint32_t stamp, bool queue)
+{
+	if (queue && count.dirty)
+		zero_queue_add(page, order, count, stamp);
+	else
+		free_area_add(page, order, count, stamp);
+}
+
 /*
  * Split a free order-@high block down to order @low (the kernel's expand):
- * each step gives the upper half back to the free lists and keeps the lower
- * one, so the caller ends with the block's first 2^low pages and the halves
- * left over are as large as they can be. Returns the kept pages' counts.
+ * each step gives the upper half back to the free lists (to the zero queue,
+ * if @queue and it has dirty pages) and keeps the lower one, so the caller
+ * ends with the block's first 2^low pages and the halves left over are as
+ * large as they can be. Returns the kept pages' counts.
  */
 static struct block_count buddy_split(struct kz_page *page, unsigned low, unsigned high,
-				      struct block_count count, uint32_t stamp)
+				      struct block_count count, uint32_t stamp, bool queue)
 {
 	while (high > low) {
 		size_t half = (size_t) 1 << --high;
 		struct block_count upper = count_part(page + half, half, 2 * half, count);
 
-		free_area_add(page + half, high, upper, stamp);
+		free_block_add(page + half, high, upper, stamp, queue);
 		count.resident -= upper.resident;
 		count.dirty -= upper.dirty;
 	}
@@ -216,17 +330,24 @@ static struct block_count buddy_split(struct kz_page *page, unsigned low, unsign
 /*
  * Put a free block on the lists, merging it with its buddy while the buddy
  * is free: the pair becomes one block of the next order headed by the lower
- * half (the kernel's __free_one_page).
+ * half (the kernel's __free_one_page). The block goes on the zero queue if
+ * it has dirty pages and @queue, or if a queued buddy merged into it: what
+ * the purger was to clear stays the purger's.
  */
 static void buddy_merge(struct kz_page *page, unsigned order, struct block_count count,
-			uint32_t stamp)
+			uint32_t stamp, bool queue)
 {
 	while (order < KZ_MAX_ORDER) {
 		struct kz_page *buddy = find_buddy(page, order);
 
 		if (!page_is_buddy(buddy, order))
 			break;
-		free_area_del(buddy, order);
+		if (buddy->flags & PG_ZEROING) {
+			zero_queue_del(buddy);
+			queue = true;
+		} else {
+			free_area_del(buddy, order);
+		}
 		stamp = stamp_merge(stamp, count.resident, buddy->free.stamp,
 				    buddy->free.nr_resident);
 		count.resident += buddy->free.nr_resident;
@@ -239,7 +360,7 @@ static void buddy_merge(struct kz_page *page, unsigned order, struct block_count
 		}
 		order++;
 	}
-	free_area_add(page, order, count, stamp);
+	free_block_add(page, order, count, stamp, queue);
 }
 
 /*
@@ -247,10 +368,11 @@ static void buddy_merge(struct kz_page *page, unsigned order, struct block_count
  * at least their size, as the largest aligned blocks they hold. Two walks
  * cover both uses: the tail of a rounded-up block (ascending orders from an
  * odd start) and a whole run (descending orders from an aligned start).
- * @count is the range's; a uniform range is split without walking it.
+ * @count is the range's; a uniform range is split without walking it. With
+ * @queue, a block with dirty pages waits on the zero queue.
  */
 static void free_range(struct kz_page *first, size_t nr_pages, struct block_count count,
-		       uint32_t stamp)
+		       uint32_t stamp, bool queue)
 {
 	struct kz_page *base = page_chunk(first)->pages;
 	size_t idx = page_index(first), end = idx + nr_pages;
@@ -262,48 +384,81 @@ static void free_range(struct kz_page *first, size_t nr_pages, struct block_coun
 		while (idx + ((size_t) 1 << order) > end)
 			order--;
 		nr = (size_t) 1 << order;
-		buddy_merge(&base[idx], order, count_part(&base[idx], nr, nr_pages, count), stamp);
+		buddy_merge(&base[idx], order, count_part(&base[idx], nr, nr_pages, count), stamp,
+			    queue);
 		idx += nr;
 	}
 }
 
 /*
- * Take the smallest free block that holds @nr_pages from the free lists,
- * resident ones first, split it to size and give its unused tail back.
- * Returns the run's counts in @count. Pool lock held.
+ * The block an allocation of @order takes (the header says why in this order): the first of the
+ * smallest order's list whose first block is resident, else the newest queued block that fits,
+ * else the first of the smallest order's list that has any; its order in @high, whether it is
+ * queued in @queued. Pool lock held.
+ */
+static struct kz_page *buddy_pick(unsigned order, unsigned *high, bool *queued)
+{
+	struct kz_page *page;
+
+	*queued = false;
+	for (*high = order; *high < KZ_NR_ORDERS; ++*high) {
+		struct kz_list *list = &pool.free_area[*high].free_list;
+
+		if (!list_empty(list) &&
+		    list_entry(list->next, struct kz_page, lru)->free.nr_resident)
+			return list_entry(list->next, struct kz_page, lru);
+	}
+	page = zero_queue_newest(order);
+	if (page) {
+		*high = page->order;
+		*queued = true;
+		return page;
+	}
+	for (*high = order; *high < KZ_NR_ORDERS; ++*high)
+		if (!list_empty(&pool.free_area[*high].free_list))
+			return list_entry(pool.free_area[*high].free_list.next, struct kz_page,
+					  lru);
+	return NULL;
+}
+
+/*
+ * Take a free block that holds @nr_pages (buddy_pick), split it to size and give its unused
+ * tail back (to the zero queue, what is dirty of one that was queued). Returns the run's counts
+ * in @count. Pool lock held.
  */
 static struct kz_page *buddy_take(size_t nr_pages, unsigned order, enum page_kind kind,
 				  struct block_count *count)
 {
-	for (unsigned high = order; high < KZ_NR_ORDERS; high++) {
-		struct free_area *area = &pool.free_area[high];
-		size_t nr_block = (size_t) 1 << order;
-		struct kz_page *page;
-		uint32_t stamp;
+	size_t nr_block = (size_t) 1 << order;
+	struct kz_page *page;
+	unsigned high;
+	uint32_t stamp;
+	bool queued;
 
-		if (list_empty(&area->free_list))
-			continue;
-		page = list_entry(area->free_list.next, struct kz_page, lru);
+	page = buddy_pick(order, &high, &queued);
+	if (!page)
+		return NULL;
+	if (queued)
+		zero_queue_del(page);
+	else
 		free_area_del(page, high);
-		stamp = page->free.stamp;
-		*count = buddy_split(page, order, high, block_count_of(page), stamp);
-		if (nr_pages < nr_block) {
-			struct block_count tail =
-				count_part(page + nr_pages, nr_block - nr_pages, nr_block, *count);
+	stamp = page->free.stamp;
+	*count = buddy_split(page, order, high, block_count_of(page), stamp, queued);
+	if (nr_pages < nr_block) {
+		struct block_count tail =
+			count_part(page + nr_pages, nr_block - nr_pages, nr_block, *count);
 
-			page->flags = 0;
-			free_range(page + nr_pages, nr_block - nr_pages, tail, stamp);
-			count->resident -= tail.resident;
-			count->dirty -= tail.dirty;
-		}
-		page_prep_compound(page, order, nr_pages, kind);
-		pool.pages_in_use += nr_pages;
-		pool.pages_by_kind[kind] += nr_pages;
-		pool.pages_resident -= count->resident;
-		pool.pages_dirty -= count->dirty;
-		return page;
+		page->flags = 0;
+		free_range(page + nr_pages, nr_block - nr_pages, tail, stamp, queued);
+		count->resident -= tail.resident;
+		count->dirty -= tail.dirty;
 	}
-	return NULL;
+	page_prep_compound(page, order, nr_pages, kind);
+	pool.pages_in_use += nr_pages;
+	pool.pages_by_kind[kind] += nr_pages;
+	pool.pages_resident -= count->resident;
+	pool.pages_dirty -= count->dirty;
+	return page;
 }
 
 /*
@@ -337,22 +492,35 @@ static struct kz_page *buddy_grow(size_t nr_pages, unsigned order, enum page_kin
 
 static void buddy_reclaim(void);
 
-/* Clear the dirty pages of a run just taken and reset every page's state; no lock needed. */
-static void clear_pages(struct kz_page *page, size_t nr_pages)
+/*
+ * Clear the dirty pages of a block and set their states to @state (@cold: the purger's, for a
+ * block another thread wrote; resident_zero); the pages cleared. The caller owns the block: an
+ * allocation, or the purger, which has it isolated.
+ */
+static size_t clear_dirty(struct kz_page *page, size_t nr_pages, enum page_state state, bool cold)
 {
 	char *base = page_address(page);
+	size_t cleared = 0;
 
 	for (size_t i = 0; i < nr_pages;) {
 		size_t run = 0;
 
 		while (i + run < nr_pages && page[i + run].state == PAGE_DIRTY)
-			page[i + run++].state = PAGE_CLEAN;
+			page[i + run++].state = (uint8_t) state;
 		if (run)
-			memset(base + (i << KZ_PAGE_SHIFT), 0, run << KZ_PAGE_SHIFT);
-		if (i + run < nr_pages)
-			page[i + run].state = PAGE_CLEAN;
+			resident_zero(base + (i << KZ_PAGE_SHIFT), run << KZ_PAGE_SHIFT, cold);
+		cleared += run;
 		i += run + 1;
 	}
+	return cleared;
+}
+
+/* Clear the dirty pages of a run just taken and reset every page's state; no lock needed. */
+static void clear_pages(struct kz_page *page, size_t nr_pages)
+{
+	clear_dirty(page, nr_pages, PAGE_CLEAN, false);
+	for (size_t i = 0; i < nr_pages; i++)
+		page[i].state = PAGE_CLEAN;
 }
 
 struct kz_page *buddy_alloc(size_t nr_pages, unsigned align_order, enum page_kind kind)
@@ -406,8 +574,9 @@ static struct block_count free_pages_mark(struct kz_page *page, size_t nr_pages,
 				    state == PAGE_DIRTY ? (uint32_t) nr_pages : 0};
 }
 
-enum buddy_err buddy_free(struct kz_page *page, size_t nr_pages, enum page_kind kind,
-			  enum buddy_fill fill)
+/* buddy_free, and with @queue buddy_free_to_zero. */
+static enum buddy_err free_block_run(struct kz_page *page, size_t nr_pages, enum page_kind kind,
+				     enum buddy_fill fill, bool queue)
 {
 	enum buddy_err err = BUDDY_OK;
 	struct block_count count;
@@ -429,9 +598,79 @@ enum buddy_err buddy_free(struct kz_page *page, size_t nr_pages, enum page_kind 
 	pool.pages_by_kind[kind] -= nr_pages;
 	pool.pages_resident += count.resident;
 	pool.pages_dirty += count.dirty;
-	free_range(page, nr_pages, count, os_now_ms());
+	free_range(page, nr_pages, count, os_now_ms(), queue);
 	pthread_mutex_unlock(&pool.lock);
 	return BUDDY_OK;
+}
+
+enum buddy_err buddy_free(struct kz_page *page, size_t nr_pages, enum page_kind kind,
+			  enum buddy_fill fill)
+{
+	return free_block_run(page, nr_pages, kind, fill, false);
+}
+
+enum buddy_err buddy_free_to_zero(struct kz_page *page, size_t nr_pages, enum page_kind kind,
+				  enum buddy_fill fill)
+{
+	return free_block_run(page, nr_pages, kind, fill, true);
+}
+
+/*
+ * The zero hook: take queued blocks that waited @min_age ms or more off the queue, oldest first,
+ * clear their dirty pages (non-temporal stores: another thread wrote them) with the pool lock
+ * dropped, and merge them in zeroed; at most ZERO_BATCH_PAGES pages. purge_lock is held all the
+ * while, so a fork waits for the block being cleared; bytes cleared.
+ */
+static size_t buddy_zero(uint32_t min_age)
+{
+	size_t pages = 0, cleared = 0;
+
+	if (!atomic_load(&pool.queue_waiting))
+		return 0;
+	pthread_mutex_lock(&pool.purge_lock);
+	while (pages < ZERO_BATCH_PAGES) {
+		struct kz_page *page = NULL;
+		size_t nr, done;
+
+		pthread_mutex_lock(&pool.lock);
+		if (!list_empty(&pool.zero_queue)) {
+			page = list_entry(pool.zero_queue.next, struct kz_page, lru);
+			if (block_expired(page, os_now_ms(), min_age)) {
+				zero_queue_del(page);
+				page->flags |= PG_ISOLATED;
+			} else {
+				page = NULL;
+			}
+		}
+		pthread_mutex_unlock(&pool.lock);
+		if (!page)
+			break;
+		nr = (size_t) 1 << page->order;
+		vg_undefined(page_address(page), nr << KZ_PAGE_SHIFT);
+		done = clear_dirty(page, nr, PAGE_ZEROED, true);
+		vg_noaccess(page_address(page), nr << KZ_PAGE_SHIFT);
+		kz_assert(done == page->free.nr_dirty);
+
+		pthread_mutex_lock(&pool.lock);
+		page->flags = 0;
+		pool.pages_dirty -= done;
+		buddy_merge(page, page->order, (struct block_count){page->free.nr_resident, 0},
+			    page->free.stamp, false);
+		pthread_mutex_unlock(&pool.lock);
+		atomic_fetch_add_explicit(&pool.pages_zeroed, done, memory_order_relaxed);
+		pages += nr;
+		cleared += done;
+	}
+	pthread_mutex_unlock(&pool.purge_lock);
+	return cleared << KZ_PAGE_SHIFT;
+}
+
+static bool buddy_zero_oldest(uint32_t *stamp)
+{
+	if (!atomic_load(&pool.queue_waiting))
+		return false;
+	*stamp = atomic_load(&pool.queue_oldest);
+	return true;
 }
 
 void buddy_mark_freeing(struct kz_page *page, bool freeing)
@@ -443,14 +682,24 @@ void buddy_mark_freeing(struct kz_page *page, bool freeing)
 }
 
 /*
- * Take up to PURGE_BATCH expired blocks off the free lists: resident ones to
- * purge, and whole clean chunks to unmap (their page-map entries are cleared
- * at once, so no lookup finds them from here on). Pool lock held.
+ * Take up to PURGE_BATCH expired blocks off the zero queue (oldest first:
+ * purged instead of cleared) and the free lists: resident ones to purge,
+ * and whole clean chunks to unmap (their page-map entries are cleared at
+ * once, so no lookup finds them from here on). Pool lock held.
  */
 static size_t purge_isolate(struct kz_page **batch, uint32_t now, uint32_t delay)
 {
 	size_t n = 0;
 
+	while (!list_empty(&pool.zero_queue) && n < PURGE_BATCH) {
+		struct kz_page *page = list_entry(pool.zero_queue.next, struct kz_page, lru);
+
+		if (!block_expired(page, now, delay))
+			break;
+		zero_queue_del(page);
+		page->flags |= PG_ISOLATED;
+		batch[n++] = page;
+	}
 	for (unsigned order = 0; order < KZ_NR_ORDERS && n < PURGE_BATCH; order++) {
 		struct kz_list *head = &pool.free_area[order].free_list, *pos = head->next;
 
@@ -479,7 +728,8 @@ static size_t purge_isolate(struct kz_page **batch, uint32_t now, uint32_t delay
 
 /*
  * Give isolated blocks back: purged ones to the lists clean, unmapped chunks' descriptors to the
- * spares. A block the OS would not purge (@purged false) goes back as it was, stamp and all.
+ * spares. A block the OS would not purge (@purged false) goes back as it was, stamp and all (to
+ * the zero queue, if it came from there).
  */
 static size_t purge_putback(struct kz_page **batch, const bool *purged, size_t n, uint32_t now)
 {
@@ -487,6 +737,7 @@ static size_t purge_putback(struct kz_page **batch, const bool *purged, size_t n
 
 	for (size_t i = 0; i < n; i++) {
 		struct kz_page *page = batch[i];
+		bool queued = page->flags & PG_ZEROING;
 
 		if (!page->free.nr_resident) {
 			chunk_release(page_chunk(page));
@@ -495,14 +746,15 @@ static size_t purge_putback(struct kz_page **batch, const bool *purged, size_t n
 		}
 		page->flags = 0;
 		if (!purged[i]) {
-			buddy_merge(page, page->order, block_count_of(page), page->free.stamp);
+			buddy_merge(page, page->order, block_count_of(page), page->free.stamp,
+				    queued);
 			continue;
 		}
 		pool.pages_resident -= page->free.nr_resident;
 		pool.pages_dirty -= page->free.nr_dirty;
 		pool.pages_purged += page->free.nr_resident;
 		bytes += (size_t) page->free.nr_resident << KZ_PAGE_SHIFT;
-		buddy_merge(page, page->order, (struct block_count){0, 0}, now);
+		buddy_merge(page, page->order, (struct block_count){0, 0}, now, false);
 	}
 	return bytes;
 }
@@ -614,9 +866,17 @@ void buddy_stats(struct kz_pool_stats *st)
 			kz_assert_fail(#cond, __FILE__, __LINE__);                                 \
 	} while (0)
 
-/* Walk one chunk block by block; add up its free blocks, pages in use and resident/dirty pages. */
-static void verify_chunk(struct kz_chunk *chunk, size_t *nr_free, size_t *in_use,
-			 struct block_count *total)
+/* What a walk of the chunks adds up, to compare with the pool's counters. */
+struct verify_sums {
+	size_t nr_free[KZ_NR_ORDERS];
+	size_t in_use;
+	size_t nr_queued, pages_queued;
+	struct block_count total;
+};
+
+/* Walk one chunk block by block; add up its free and queued blocks, pages in use, and resident
+ * and dirty pages. */
+static void verify_chunk(struct kz_chunk *chunk, struct verify_sums *sum)
 {
 	for (size_t i = 0; i < KZ_CHUNK_PAGES;) {
 		struct kz_page *page = &chunk->pages[i];
@@ -624,18 +884,26 @@ static void verify_chunk(struct kz_chunk *chunk, size_t *nr_free, size_t *in_use
 
 		VERIFY(page->flags & PG_HEAD);
 		VERIFY(page->order <= KZ_MAX_ORDER && IS_ALIGNED(i, nr));
-		if (page->flags == (PG_HEAD | PG_FREE)) {
+		if (page->flags & PG_FREE) {
 			struct block_count count = count_pages(page, nr);
+			bool queued = page->flags & PG_ZEROING;
 
+			VERIFY(page->flags == (PG_HEAD | PG_FREE | (queued ? PG_ZEROING : 0)));
 			VERIFY(page->free.nr_resident == count.resident);
 			VERIFY(page->free.nr_dirty == count.dirty);
 			for (size_t j = 1; j < nr; j++)
 				VERIFY(page[j].flags == 0);
 			VERIFY(page->order == KZ_MAX_ORDER ||
 			       !page_is_buddy(find_buddy(page, page->order), page->order));
-			nr_free[page->order]++;
-			total->resident += count.resident;
-			total->dirty += count.dirty;
+			if (queued) {
+				VERIFY(count.dirty > 0);
+				sum->nr_queued++;
+				sum->pages_queued += nr;
+			} else {
+				sum->nr_free[page->order]++;
+			}
+			sum->total.resident += count.resident;
+			sum->total.dirty += count.dirty;
 		} else {
 			VERIFY((page->flags & ~PG_FREEING) == PG_HEAD && page->kind != KIND_HUGE &&
 			       page->kind != KIND_ZERO);
@@ -644,18 +912,44 @@ static void verify_chunk(struct kz_chunk *chunk, size_t *nr_free, size_t *in_use
 			VERIFY(page->nr_pages >= 1 && page->nr_pages <= nr);
 			for (size_t j = 1; j < page->nr_pages; j++)
 				VERIFY(page[j].flags == PG_TAIL && page[j].head == j);
-			*in_use += page->nr_pages;
+			sum->in_use += page->nr_pages;
 			nr = page->nr_pages; /* the run's trimmed tail is free blocks */
 		}
 		i += nr;
 	}
 }
 
+/* The zero queue: queued blocks only, oldest first, counted; what the readers without the lock see.
+ */
+static void verify_queue(const struct verify_sums *sum)
+{
+	size_t listed = 0, pages = 0;
+	struct kz_list *pos;
+	uint32_t last = 0;
+
+	list_for_each(pos, &pool.zero_queue)
+	{
+		struct kz_page *page = list_entry(pos, struct kz_page, lru);
+
+		VERIFY(page->flags == (PG_HEAD | PG_FREE | PG_ZEROING));
+		VERIFY(!listed || (int32_t) (page->free.stamp - last) >= 0);
+		last = page->free.stamp;
+		listed++;
+		pages += (size_t) 1 << page->order;
+	}
+	VERIFY(listed == pool.nr_queued && listed == sum->nr_queued);
+	VERIFY(pages == pool.pages_queued && pages == sum->pages_queued);
+	VERIFY(atomic_load(&pool.queue_waiting) == (listed != 0));
+	VERIFY(!listed ||
+	       atomic_load(&pool.queue_oldest) ==
+		       list_entry(pool.zero_queue.next, struct kz_page, lru)->free.stamp);
+}
+
 void buddy_verify(void)
 {
-	size_t nr_free[KZ_NR_ORDERS] = {0}, in_use = 0, chunks = 0;
-	struct block_count total = {0, 0};
+	struct verify_sums sum = {0};
 	struct kz_list *pos;
+	size_t chunks = 0;
 
 	pthread_mutex_lock(&pool.purge_lock);
 	pthread_mutex_lock(&pool.lock);
@@ -665,11 +959,12 @@ void buddy_verify(void)
 
 		VERIFY(chunk->size == KZ_CHUNK_SIZE);
 		VERIFY(pagemap_chunk((void *) chunk->base) == chunk);
-		verify_chunk(chunk, nr_free, &in_use, &total);
+		verify_chunk(chunk, &sum);
 		chunks++;
 	}
-	VERIFY(chunks == pool.nr_chunks && in_use == pool.pages_in_use);
-	VERIFY(total.resident == pool.pages_resident && total.dirty == pool.pages_dirty);
+	VERIFY(chunks == pool.nr_chunks && sum.in_use == pool.pages_in_use);
+	VERIFY(sum.total.resident == pool.pages_resident && sum.total.dirty == pool.pages_dirty);
+	verify_queue(&sum);
 	for (unsigned order = 0; order < KZ_NR_ORDERS; order++) {
 		size_t listed = 0;
 		bool clean_seen = false;
@@ -683,7 +978,7 @@ void buddy_verify(void)
 			clean_seen |= !page->free.nr_resident;
 			listed++;
 		}
-		VERIFY(listed == pool.free_area[order].nr_free && listed == nr_free[order]);
+		VERIFY(listed == pool.free_area[order].nr_free && listed == sum.nr_free[order]);
 	}
 	pthread_mutex_unlock(&pool.lock);
 	pthread_mutex_unlock(&pool.purge_lock);

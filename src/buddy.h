@@ -43,7 +43,7 @@ void buddy_mark_freeing(struct kz_page *page, bool freeing);
 
 /* What the pages of a block given back hold (buddy_free). */
 enum buddy_fill {
-	BUDDY_DIRTY,  /* maybe old data: cleared with memset when handed out again */
+	BUDDY_DIRTY,  /* maybe old data: cleared before it is handed out again */
 	BUDDY_ZEROED, /* cleared by the caller: no memset when handed out again */
 	BUDDY_MARKED, /* as each page's state says: the caller set them all (page.h) */
 };
@@ -56,6 +56,17 @@ enum buddy_fill {
  */
 enum buddy_err buddy_free(struct kz_page *page, size_t nr_pages, enum page_kind kind,
 			  enum buddy_fill fill);
+
+/*
+ * buddy_free, for a block whose dirty pages the purger is to clear
+ * (background zeroing, while purge_zeroing() says it runs): the block
+ * merges as with buddy_free, and the merged block waits on the pool's zero
+ * queue until its zero hook clears the dirty pages; an allocation takes a
+ * queued block only when no resident clean one fits, and clears it itself.
+ * What purge_notify is then told is the same as for buddy_free.
+ */
+enum buddy_err buddy_free_to_zero(struct kz_page *page, size_t nr_pages, enum page_kind kind,
+				  enum buddy_fill fill);
 
 /* Purge free pages older than the purge delay, or (@all) every free page,
  * and unmap chunks that stayed wholly free; returns the bytes purged. */

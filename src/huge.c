@@ -13,6 +13,22 @@
  * gigabyte the program barely touched costs neither time nor RSS to free
  * or reuse; and one that is unmapped at free is not cleared at all.
  *
+ * Who clears it: while the purger thread runs (purge_zeroing), a freed
+ * mapping is cached dirty, in every KZMALLOC_INIT mode, and the purger's
+ * zero hook (huge_zero) clears it, oldest first, with non-temporal stores,
+ * holding zero_lock (so fork never splits it) but not huge.lock: the
+ * mapping stays cached, marked PG_ISOLATED, which every other user of the
+ * cache skips. An allocation takes the smallest cached mapping that fits
+ * and needs no trim, a cleared one before a dirty one, and clears a dirty
+ * one itself (it most likely freed it, and has it in its cache); when only
+ * a mapping being cleared would fit, it waits for it rather than fault a
+ * new one in (on the project's VM a page fault costs 30 times a page's
+ * memset). The promise of KZMALLOC_INIT=free is purge.h's: a freed
+ * mapping's bytes are gone within half the purge delay, and a mapping is
+ * never handed out holding them. Without the thread, KZMALLOC_INIT=free
+ * clears a mapping when it is freed, and the other modes when it is
+ * handed out again.
+ *
  * Guard pages (KZMALLOC_CHECK=guard): a mapping is one page longer than its
  * usable part, and that last page is no-access (chunk->guard; size counts
  * it, so the page map and huge_bytes cover it, and a free of its address is
@@ -37,14 +53,19 @@
  * registration to its unregistration, so the cached ones are always among
  * the registered ones.
  *
- * Lock: huge.lock guards the cache list and the counters; no other lock is
- * taken under it (a mapping is registered, unregistered and unmapped with it
- * dropped).
+ * Locks, in this order (init.c's table): huge.zero_lock, held while one
+ * mapping is cleared by the zero hook, and by the shrinker's scan (so that
+ * it finds none being cleared); huge.lock, which guards the cache list,
+ * the mappings' flags, states and stamps while cached, and the counters; no
+ * other lock is taken under either (a mapping is registered, unregistered,
+ * unmapped and cleared with huge.lock dropped).
  */
 #include "huge.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 
 #include "chunk.h"
 #include "harden.h"
@@ -58,24 +79,77 @@
 #define HUGE_CACHE_MAX	     16
 #define HUGE_CACHE_MAX_BYTES ((size_t) 1 << 30)
 
+/* How long an allocation waits between looks at a mapping being cleared. */
+#define HUGE_WAIT_NS 20000
+
 static struct {
+	pthread_mutex_t zero_lock;
 	pthread_mutex_t lock;
 	struct kz_list cached; /* freed mappings, newest first */
 	size_t nr_cached;
 	size_t bytes_cached;
 	size_t nr_mapped; /* every registered mapping, cached ones too */
 	size_t bytes_mapped;
-} huge = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	atomic_bool dirty_waiting;     /* a cached mapping is dirty: read without the lock */
+	_Atomic uint32_t dirty_oldest; /* the oldest one's stamp, while dirty_waiting */
+} huge = {.zero_lock = PTHREAD_MUTEX_INITIALIZER, .lock = PTHREAD_MUTEX_INITIALIZER};
 
 static size_t huge_scan(bool all);
 static bool huge_pending(void);
+static size_t huge_zero(uint32_t min_age);
+static bool huge_zero_oldest(uint32_t *stamp);
 
-static const struct shrinker huge_shrinker = {.scan = huge_scan, .pending = huge_pending};
+static const struct shrinker huge_shrinker = {
+	.scan = huge_scan,
+	.pending = huge_pending,
+	.zero = huge_zero,
+	.zero_oldest = huge_zero_oldest,
+};
 
 void huge_init(void)
 {
 	list_init(&huge.cached);
 	purge_register(&huge_shrinker);
+	/* read by every free without the lock (purge.c: no lost wake-up) */
+	vg_atomics(&huge.dirty_waiting, sizeof(huge.dirty_waiting));
+	vg_atomics(&huge.dirty_oldest, sizeof(huge.dirty_oldest));
+}
+
+/* Is a cached mapping being cleared by the zero hook? Lock held. */
+static bool cache_busy(const struct kz_chunk *chunk)
+{
+	return chunk->pages[0].flags & PG_ISOLATED;
+}
+
+/* Is a cached mapping dirty, and not being cleared: the zero hook's to clear? Lock held. */
+static bool cache_dirty(const struct kz_chunk *chunk)
+{
+	return chunk->pages[0].state == PAGE_DIRTY && !cache_busy(chunk);
+}
+
+/* The oldest cached mapping the zero hook has to clear, or NULL. Lock held. */
+static struct kz_chunk *cache_oldest_dirty(void)
+{
+	struct kz_list *pos;
+
+	list_for_each_reverse(pos, &huge.cached)
+	{
+		struct kz_chunk *c = list_entry(pos, struct kz_chunk, link);
+
+		if (cache_dirty(c))
+			return c;
+	}
+	return NULL;
+}
+
+/* Tell the lock-free readers whether a mapping waits to be cleared, and since when. Lock held. */
+static void cache_publish(void)
+{
+	struct kz_chunk *oldest = cache_oldest_dirty();
+
+	if (oldest)
+		atomic_store(&huge.dirty_oldest, oldest->pages[0].free.stamp);
+	atomic_store(&huge.dirty_waiting, oldest != NULL);
 }
 
 /* Count a mapping of @size bytes registered (@nr 1), unregistered (-1), or resized by @size (0). */
@@ -104,33 +178,69 @@ static void cache_del(struct kz_chunk *chunk)
 	list_del(&chunk->link);
 	huge.nr_cached--;
 	huge.bytes_cached -= chunk->size;
+	cache_publish();
 }
 
-/* Unmap the oldest cached mapping, dropping the lock around the unmap; its size. */
+/*
+ * Unmap the oldest cached mapping not being cleared, dropping the lock around the unmap; its
+ * size, 0 if every one is being cleared.
+ */
 static size_t cache_evict_oldest(void)
 {
-	struct kz_chunk *old = list_entry(huge.cached.prev, struct kz_chunk, link);
-	size_t size = old->size;
+	struct kz_list *pos;
 
-	cache_del(old);
-	pthread_mutex_unlock(&huge.lock);
-	huge_unmap(old);
-	pthread_mutex_lock(&huge.lock);
-	return size;
+	list_for_each_reverse(pos, &huge.cached)
+	{
+		struct kz_chunk *old = list_entry(pos, struct kz_chunk, link);
+		size_t size = old->size;
+
+		if (cache_busy(old))
+			continue;
+		cache_del(old);
+		pthread_mutex_unlock(&huge.lock);
+		huge_unmap(old);
+		pthread_mutex_lock(&huge.lock);
+		return size;
+	}
+	return 0;
 }
 
-/* The smallest cached mapping with @guard that holds @len at @align. Lock held. */
-static struct kz_chunk *cache_take(size_t len, size_t align, size_t guard)
+/* Would a mapping of @len usable bytes handed out as @c be trimmed (huge_alloc)? */
+static bool cache_trims(const struct kz_chunk *c, size_t len)
+{
+	return huge_usable(c) - len > len / 4;
+}
+
+/*
+ * Rank a cached mapping for a request of @len: lower is better. One that needs no trim before
+ * one that does (the tail it gives back is memory already in), then a cleared one before a dirty
+ * one, then the smaller.
+ */
+static size_t cache_rank(const struct kz_chunk *c, size_t len)
+{
+	return ((size_t) cache_trims(c, len) << 1 | (c->pages[0].state == PAGE_DIRTY)) << 56 |
+	       c->size >> KZ_PAGE_SHIFT;
+}
+
+/*
+ * The best cached mapping with @guard that holds @len at @align (cache_rank), off the cache;
+ * NULL if none, with @busy set if one being cleared would have. Lock held.
+ */
+static struct kz_chunk *cache_take(size_t len, size_t align, size_t guard, bool *busy)
 {
 	struct kz_chunk *best = NULL;
 	struct kz_list *pos;
 
+	*busy = false;
 	list_for_each(pos, &huge.cached)
 	{
 		struct kz_chunk *c = list_entry(pos, struct kz_chunk, link);
 
-		if (c->guard == guard && huge_usable(c) >= len && IS_ALIGNED(c->base, align) &&
-		    (!best || c->size < best->size))
+		if (c->guard != guard || huge_usable(c) < len || !IS_ALIGNED(c->base, align))
+			continue;
+		if (cache_busy(c))
+			*busy = true;
+		else if (!best || cache_rank(c, len) < cache_rank(best, len))
 			best = c;
 	}
 	if (best)
@@ -144,10 +254,10 @@ static bool huge_cacheable(const struct kz_chunk *chunk)
 	return kz_opt.purge_delay_ms != 0 && chunk->size <= HUGE_CACHE_MAX_BYTES;
 }
 
-/* Clear a mapping where the program touched it, and give the rest back. */
-static void huge_clear(const struct kz_chunk *chunk)
+/* Clear a mapping where the program touched it, and give the rest back (@how: who clears). */
+static void huge_clear(const struct kz_chunk *chunk, enum resident_how how)
 {
-	resident_clear((void *) chunk->base, huge_usable(chunk) >> KZ_PAGE_SHIFT, true, NULL);
+	resident_clear((void *) chunk->base, huge_usable(chunk) >> KZ_PAGE_SHIFT, how, NULL);
 }
 
 /* A mapping handed out. */
@@ -216,6 +326,27 @@ static struct kz_chunk *huge_map(size_t len, size_t align, size_t guard)
 	return chunk;
 }
 
+/*
+ * A cached mapping for huge_alloc (cache_take), off the cache; when only one being cleared would
+ * do, wait for it (a few milliseconds at most: what it costs to clear it) rather than fault a new
+ * mapping in. NULL: none fits.
+ */
+static struct kz_chunk *huge_cache_get(size_t len, size_t align, size_t guard)
+{
+	const struct timespec wait = {.tv_nsec = HUGE_WAIT_NS};
+	struct kz_chunk *chunk;
+	bool busy;
+
+	for (;;) {
+		pthread_mutex_lock(&huge.lock);
+		chunk = cache_take(len, align, guard, &busy);
+		pthread_mutex_unlock(&huge.lock);
+		if (chunk || !busy)
+			return chunk;
+		nanosleep(&wait, NULL);
+	}
+}
+
 void *huge_alloc(size_t size, size_t align)
 {
 	/* At least a page: memalign(8 MiB, 0) must be a unique pointer of ours, not a 0-byte map.
@@ -230,15 +361,13 @@ void *huge_alloc(size_t size, size_t align)
 		errno = ENOMEM;
 		return NULL;
 	}
-	pthread_mutex_lock(&huge.lock);
-	chunk = cache_take(len, align, guard);
-	pthread_mutex_unlock(&huge.lock);
+	chunk = huge_cache_get(len, align, guard);
 	if (chunk) {
-		if (huge_usable(chunk) - len > len / 4)
+		if (cache_trims(chunk, len))
 			huge_trim(chunk, len);
 		mem = huge_hand_out(chunk);
 		if (chunk->pages[0].state == PAGE_DIRTY)
-			huge_clear(chunk);
+			huge_clear(chunk, RESIDENT_CLEAR);
 		chunk->pages[0].state = PAGE_CLEAN;
 		chunk->pages[0].flags = PG_HEAD;
 		return mem;
@@ -249,11 +378,12 @@ void *huge_alloc(size_t size, size_t align)
 
 size_t huge_free(struct kz_chunk *chunk)
 {
-	bool zero = harden_init_on_free() && huge_cacheable(chunk);
+	bool later = purge_zeroing(); /* the purger clears it */
+	bool zero = harden_init_on_free() && huge_cacheable(chunk) && !later;
 	size_t nr_pages = chunk->size >> KZ_PAGE_SHIFT; /* once cached, it may be gone at once */
 
 	if (zero)
-		huge_clear(chunk);
+		huge_clear(chunk, RESIDENT_CLEAR);
 	vg_free((void *) chunk->base);
 	vg_show_ptr(&chunk->base, (void *) chunk->base);
 	if (!huge_cacheable(chunk)) {
@@ -267,9 +397,11 @@ size_t huge_free(struct kz_chunk *chunk)
 	list_add(&chunk->link, &huge.cached);
 	huge.nr_cached++;
 	huge.bytes_cached += chunk->size;
-	/* Over the limits: the oldest mappings go at once. */
+	cache_publish();
+	/* Over the limits: the oldest mappings go at once (the newest is never being cleared). */
 	while (huge.nr_cached > HUGE_CACHE_MAX || huge.bytes_cached > HUGE_CACHE_MAX_BYTES)
-		cache_evict_oldest();
+		if (!cache_evict_oldest())
+			break;
 	pthread_mutex_unlock(&huge.lock);
 	return nr_pages;
 }
@@ -328,12 +460,16 @@ void *huge_resize(struct kz_chunk *chunk, size_t size)
 	return huge_hand_out(moved);
 }
 
-/* Unmap what waited past the delay, or (@all) everything cached; bytes given back. */
+/*
+ * Unmap what waited past the delay, or (@all) everything cached; bytes given back. With
+ * zero_lock held none is being cleared, so the oldest is the list's last.
+ */
 static size_t huge_scan(bool all)
 {
 	uint32_t now = os_now_ms();
 	size_t bytes = 0;
 
+	pthread_mutex_lock(&huge.zero_lock);
 	pthread_mutex_lock(&huge.lock);
 	while (!list_empty(&huge.cached)) {
 		struct kz_chunk *old = list_entry(huge.cached.prev, struct kz_chunk, link);
@@ -343,7 +479,51 @@ static size_t huge_scan(bool all)
 		bytes += cache_evict_oldest();
 	}
 	pthread_mutex_unlock(&huge.lock);
+	pthread_mutex_unlock(&huge.zero_lock);
 	return bytes;
+}
+
+/*
+ * The zero hook: clear the oldest dirty cached mapping that waited @min_age ms or more, where it
+ * is resident (non-temporal stores: another thread wrote it), holding zero_lock; bytes cleared
+ * (its usable length), 0 if none waits that long.
+ */
+static size_t huge_zero(uint32_t min_age)
+{
+	struct kz_chunk *chunk;
+	size_t bytes = 0;
+
+	if (!atomic_load(&huge.dirty_waiting))
+		return 0;
+	pthread_mutex_lock(&huge.zero_lock);
+	pthread_mutex_lock(&huge.lock);
+	chunk = cache_oldest_dirty();
+	if (chunk && !os_ms_elapsed(os_now_ms(), chunk->pages[0].free.stamp, min_age))
+		chunk = NULL;
+	if (chunk) {
+		chunk->pages[0].flags |= PG_ISOLATED;
+		cache_publish();
+	}
+	pthread_mutex_unlock(&huge.lock);
+	if (chunk) {
+		bytes = huge_usable(chunk);
+		huge_clear(chunk, RESIDENT_CLEAR_COLD);
+		pthread_mutex_lock(&huge.lock);
+		chunk->pages[0].flags &= (uint8_t) ~PG_ISOLATED;
+		chunk->pages[0].state = PAGE_ZEROED;
+		cache_publish();
+		pthread_mutex_unlock(&huge.lock);
+	}
+	pthread_mutex_unlock(&huge.zero_lock);
+	return bytes;
+}
+
+static bool huge_zero_oldest(uint32_t *stamp)
+{
+	if (!atomic_load(&huge.dirty_waiting))
+		return false;
+	*stamp = atomic_load(&huge.dirty_oldest);
+	return true;
 }
 
 static bool huge_pending(void)
@@ -369,6 +549,12 @@ void huge_stats(struct kz_pool_stats *st)
 	st->huge_cached = huge.nr_cached;
 	st->huge_cached_bytes = huge.bytes_cached;
 	pthread_mutex_unlock(&huge.lock);
+}
+
+pthread_mutex_t *huge_zero_lock(unsigned i)
+{
+	(void) i;
+	return &huge.zero_lock;
 }
 
 pthread_mutex_t *huge_cache_lock(unsigned i)

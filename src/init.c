@@ -54,22 +54,27 @@ static int stats_fd = -1;
  *   3. kmem_cache.lock (slab.c)     one per class, never two at once (fork
  *                                   takes them in class order): partial lists,
  *                                   free maps, counts; may allocate from the
- *                                   pool (5, 6, 7) and the arena (10), never free
- *   4. huge.lock (huge.c)           the cache of freed mappings, the huge
+ *                                   pool (6, 7, 8) and the arena (11), never free
+ *   4. huge.zero_lock (huge.c)      held while the purger clears one cached
+ *                                   mapping (and by the huge shrinker's scan)
+ *   5. huge.lock (huge.c)           the cache of freed mappings, the huge
  *                                   counters; nothing is taken under it
- *   5. pool.purge_lock (buddy.c)    one purge pass at a time
- *   6. pool.lock (buddy.c)          free lists, page descriptors' states,
- *                                   counters, the list of chunks
- *   7. chunk_lock (chunk.c)         spare chunk descriptors, the page map's
- *                                   writes: under 6 (a purge unregistering a
+ *   6. pool.purge_lock (buddy.c)    one purge pass or zeroing batch at a time
+ *   7. pool.lock (buddy.c)          free lists, the zero queue, page
+ *                                   descriptors' states, counters, the list
+ *                                   of chunks
+ *   8. chunk_lock (chunk.c)         spare chunk descriptors, the page map's
+ *                                   writes: under 7 (a purge unregistering a
  *                                   wholly free chunk) or alone
- *   8. purger.lock (purge.c)        the purger thread's pending flag
- *   9. zero.lock (zero_size.c)      the zero-size regions' bitmaps
- *  10. meta_lock (meta.c)           the metadata arena: under 3 and 7, or alone
+ *   9. purger.lock (purge.c)        the purger thread's pending flag
+ *  10. zero.lock (zero_size.c)      the zero-size regions' bitmaps
+ *  11. meta_lock (meta.c)           the metadata arena: under 3 and 8, or alone
  *
  * Nothing that may allocate, start a thread or call the program runs with
  * any of them held; page contents are cleared and purged with pool.lock
- * dropped (a purge pass holds only purge_lock).
+ * dropped (a purge pass or zeroing batch holds only purge_lock, the
+ * clearing of a mapping only huge.zero_lock): fork waits for a clearing
+ * under way, so no child inherits a block half cleared.
  */
 static const struct {
 	pthread_mutex_t *(*lock)(unsigned i);
@@ -80,6 +85,7 @@ static const struct {
 	{tcache_spare_lock, 1},
 	{slab_shared_lock, KZ_NR_CLASSES},
 	{slab_cache_lock, KZ_NR_CLASSES},
+	{huge_zero_lock, 1},
 	{huge_cache_lock, 1},
 	{buddy_purge_lock, 1},
 	{buddy_pool_lock, 1},

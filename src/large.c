@@ -3,13 +3,22 @@
  * alignment: a run of pages from the pool (KIND_LARGE), its head recording
  * how many pages it has.
  *
- * With KZMALLOC_INIT=free a run is cleared when it is freed and goes back
- * to the pool as zeroed pages, so it is not cleared again when reused;
- * otherwise the pool clears it when it is handed out. Either way only what
- * the program touched is written: a run that was all resident when it was
- * handed out is cleared (or left dirty) whole, any other one page by page
- * where it is resident, the rest given back to the OS, and the pool told
- * which of its pages are zeroed, dirty or clean (resident.h). Under memcheck a run
+ * Clearing. While the purger thread runs (purge_zeroing), a freed run goes
+ * back to the pool dirty, in every KZMALLOC_INIT mode, and waits on the
+ * pool's zero queue for the purger to clear it (buddy_free_to_zero): the
+ * freeing thread writes nothing, and an allocation gets a run the purger
+ * cleared, or clears one itself only when nothing cleared fits. The
+ * promise of KZMALLOC_INIT=free then reads: a freed run's bytes are gone
+ * from free memory within half the purge delay (purge.h says how, and the
+ * one exception), and never handed out again. Without the thread (not yet
+ * started, KZMALLOC_PURGE_THREAD=0, delay 0, memcheck), KZMALLOC_INIT=free
+ * clears a run when it is freed, and it goes back as zeroed pages, not
+ * cleared again when reused; the other modes leave it dirty for the pool
+ * to clear when it hands it out. Either way only what the program touched
+ * is written: a run that was all resident when it was handed out is
+ * cleared (or left dirty) whole, any other one page by page where it is
+ * resident, the rest given back to the OS, and the pool told which of its
+ * pages are zeroed, dirty or clean (resident.h). Under memcheck a run
  * is a malloc-like block of its usable size, always defined (pool pages are
  * zero), and a run at the start of a chunk hides the chunk's base from the
  * leak checker while it lives (vg.h).
@@ -39,7 +48,6 @@
 
 #include <errno.h>
 #include <stdatomic.h>
-#include <string.h>
 
 #include "buddy.h"
 #include "harden.h"
@@ -126,8 +134,8 @@ void *large_alloc(size_t nr_pages, size_t align)
 }
 
 /*
- * Clear a run being freed (@zero; else the pool clears it when it hands it
- * out) and say what its pages hold now. A run all resident when handed out
+ * Clear a run being freed (@zero; else the purger or the pool clears it)
+ * and say what its pages hold now. A run all resident when handed out
  * most likely still is, and one memset is then the cheapest way: no system
  * call, and nothing written that holds no memory. Any other run is cleared
  * where it is resident and given back elsewhere, page by page, and its
@@ -140,10 +148,10 @@ static enum buddy_fill large_clear(struct kz_page *head, bool zero)
 
 	if (head->state == PAGE_ZEROED) {
 		if (zero)
-			memset(addr, 0, usable);
+			resident_zero(addr, usable, false);
 		return zero ? BUDDY_ZEROED : BUDDY_DIRTY;
 	}
-	resident_clear(addr, usable >> KZ_PAGE_SHIFT, zero, head);
+	resident_clear(addr, usable >> KZ_PAGE_SHIFT, zero ? RESIDENT_CLEAR : RESIDENT_MARK, head);
 	/*
 	 * The guard page reads zero (never written since the pool cleared it).
 	 * Counted resident whether it is or not, it lets a run the program
@@ -155,19 +163,28 @@ static enum buddy_fill large_clear(struct kz_page *head, bool zero)
 	return BUDDY_MARKED;
 }
 
+/*
+ * Free a run: its guard lifted, cleared now or left to the purger (a run whose guard is stuck
+ * waits too long for that: it is cleared now), given back.
+ */
 size_t large_free(struct kz_page *head)
 {
 	size_t nr_pages = head->nr_pages; /* once given back, the run may be another's at once */
-	enum buddy_fill fill = large_clear(head, harden_init_on_free());
+	bool stuck = head->owner && !os_set_memory_rw(head->owner, KZ_PAGE_SIZE);
+	bool later = !stuck && purge_zeroing(); /* the purger clears it */
+	enum buddy_fill fill = large_clear(head, harden_init_on_free() && !later);
 	void *addr = page_address(head);
 
 	vg_free(addr);
 	vg_show_ptr(&page_chunk(head)->base, addr);
-	if (head->owner && !os_set_memory_rw(head->owner, KZ_PAGE_SIZE)) {
+	if (stuck) {
 		buddy_mark_freeing(head, true);
 		stuck_push(head);
 		return nr_pages; /* the purger retries it */
 	}
-	buddy_free(head, nr_pages, KIND_LARGE, fill);
+	if (later)
+		buddy_free_to_zero(head, nr_pages, KIND_LARGE, fill);
+	else
+		buddy_free(head, nr_pages, KIND_LARGE, fill);
 	return nr_pages;
 }

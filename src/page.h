@@ -15,6 +15,11 @@
  *   free       flags == PG_HEAD | PG_FREE, on free_area[order]
  *   purging    flags == PG_HEAD | PG_FREE | PG_ISOLATED, off the lists while
  *              the purger gives its pages back
+ *   queued     flags == PG_HEAD | PG_FREE | PG_ZEROING: free, with dirty pages
+ *              the purger is to clear (background zeroing), on the pool's
+ *              zero queue instead of a free list; it merges like a free
+ *              one; clearing adds PG_ISOLATED while the purger has it off
+ *              the queue
  *   freeing    flags == PG_HEAD | PG_FREEING: freed by its owner, who must
  *              still undo something before the pool may have it back (a
  *              large run whose guard page the OS would not make accessible
@@ -56,6 +61,7 @@ enum page_flags {
 	PG_FREE = 1 << 2,     /* the block is free */
 	PG_ISOLATED = 1 << 3, /* the free block is off the lists, being purged */
 	PG_FREEING = 1 << 4,  /* an allocated block its owner freed, not yet given back */
+	PG_ZEROING = 1 << 5,  /* the free block waits on the zero queue (buddy.c) */
 };
 
 /* Who owns an allocated block. */
@@ -80,7 +86,7 @@ enum page_kind {
 enum page_state {
 	PAGE_CLEAN,  /* reads zero, holds no memory: fresh, or purged */
 	PAGE_ZEROED, /* reads zero, still resident: cleared when it was freed */
-	PAGE_DIRTY,  /* old data: cleared with memset before it is handed out */
+	PAGE_DIRTY,  /* old data: cleared by the purger, or before it is handed out */
 };
 
 struct kz_page {

@@ -22,20 +22,41 @@
  * again: no wake-ups while there is nothing to do. It blocks every signal,
  * so the program's signals are never delivered to it.
  *
+ * Background zeroing (purge.h has the promise): between scans the thread
+ * clears what the shrinkers' zero hooks hold, batch after batch, once it
+ * has waited ZERO_AGE_MS: a block freed and allocated again at once (a
+ * loop of malloc and free, a realloc chain) is still in the cache of the
+ * thread that freed it, which clears it faster than this thread could from
+ * another core (resident.c has the numbers), and in the meantime this one
+ * would only have it out of reach. So the thread naps (a timed wait on
+ * purger.wake) until the next scan, or until the oldest memory waiting is
+ * that old; and a free that finds it in its long nap while memory has
+ * waited that long wakes it.
+ *
  * No lost wake-up: the thread sets purger_idle before its last look at the
  * shrinkers, and a free reads purger_idle after making memory purgeable;
  * each shrinker's lock orders the two, so one of them sees the other. The
- * free that asks for the thread leaves pending set for it.
+ * free that asks for the thread leaves pending set for it. The same for a
+ * long nap: the thread sets purger_napping before its last look at the
+ * zero hooks (zero_oldest, sequentially consistent atomics), a free reads
+ * it after it queued memory to clear. A free that finds the thread busy
+ * pays two loads, and the clock while memory waits: if the oldest has
+ * waited half the delay, the thread has fallen behind (or gets no core),
+ * and the free clears what is that old itself.
  *
  * State: purger_state moves IDLE -> STARTING -> RUNNING or FAILED, once per
- * process (a forked child starts again at IDLE). Lock: purger.lock guards
- * pending; it is a leaf, never held while calling a shrinker, and never
- * held across pthread_create (which may allocate); fork holds it (init.c's
- * lock order) so that the child resets the purger state in order after the
- * thread's last look.
+ * process (a forked child starts again at IDLE); purge_zeroing_on is true
+ * only while it is RUNNING (and never under memcheck). Lock: purger.lock
+ * guards pending; it is a leaf, never held while calling a shrinker (but
+ * for zero_oldest, which takes no lock), and never held across
+ * pthread_create (which may allocate); fork holds it (init.c's lock order)
+ * so that the child resets the purger state in order after the thread's
+ * last look. Clearing itself runs under the shrinkers' own locks, which
+ * fork holds too, so no fork splits a block's clearing.
  */
 #include "purge.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -48,6 +69,13 @@
 #include "vg.h"
 
 enum purger_state { PURGER_IDLE, PURGER_STARTING, PURGER_RUNNING, PURGER_FAILED };
+
+/*
+ * Memory is cleared in the background once it has waited this long (ms): before that it is the
+ * freeing thread's, for a reuse while it is hot. Stamps come from the coarse clock (os.h), so
+ * this is 1 to 5 ms in fact.
+ */
+#define ZERO_AGE_MS 1
 
 #define MAX_SHRINKERS 4
 
@@ -62,16 +90,32 @@ static struct {
 
 static _Atomic int purger_state = PURGER_IDLE;
 static atomic_bool purger_idle = true;
+static atomic_bool purger_napping; /* in the nap to the next scan: memory to clear ends it */
 atomic_bool purge_thread_wanted;   /* a free found no thread: the next allocation starts it */
+atomic_bool purge_zeroing_on;	   /* the thread runs and clears freed memory (purge.h) */
 static _Atomic uint32_t last_pass; /* free-path decay: ms clock of the last pass */
 /* Exit: the thread makes no pass once purge_exit has run, and purge_exit waits out one begun. */
 static atomic_bool purger_exiting, purger_in_pass;
 
+/* The nap's clock: CLOCK_MONOTONIC, which no one sets. */
+static void purger_wake_init(void)
+{
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&purger.wake, &attr);
+	pthread_condattr_destroy(&attr);
+}
+
 /* The purger's state is lock-free by design (the header comment says why no wake-up is lost). */
 void purge_init(void)
 {
+	purger_wake_init();
 	vg_atomics(&purger_state, sizeof(purger_state));
 	vg_atomics(&purger_idle, sizeof(purger_idle));
+	vg_atomics(&purger_napping, sizeof(purger_napping));
+	vg_atomics(&purge_zeroing_on, sizeof(purge_zeroing_on));
 	vg_atomics(&purge_thread_wanted, sizeof(purge_thread_wanted));
 	vg_atomics(&last_pass, sizeof(last_pass));
 	vg_atomics(&purger_exiting, sizeof(purger_exiting));
@@ -106,6 +150,43 @@ size_t purge_all(void)
 	return purge_pass(true);
 }
 
+/* The free time of the oldest memory waiting for a zero hook; false if none waits. No lock. */
+static bool zero_waiting(uint32_t *oldest)
+{
+	bool waiting = false;
+	uint32_t stamp;
+
+	for (size_t i = 0; i < nr_shrinkers; i++) {
+		if (!shrinkers[i]->zero_oldest || !shrinkers[i]->zero_oldest(&stamp))
+			continue;
+		if (!waiting || (int32_t) (stamp - *oldest) < 0)
+			*oldest = stamp;
+		waiting = true;
+	}
+	return waiting;
+}
+
+/* One batch of every zero hook, of what waited @min_age ms or more; bytes cleared. */
+static size_t zero_batch(uint32_t min_age)
+{
+	size_t bytes = 0;
+
+	for (size_t i = 0; i < nr_shrinkers; i++)
+		if (shrinkers[i]->zero)
+			bytes += shrinkers[i]->zero(min_age);
+	return bytes;
+}
+
+/* Batches until nothing that old is left; bytes cleared. */
+static size_t zero_pass(uint32_t min_age)
+{
+	size_t bytes = 0, more;
+
+	while ((more = zero_batch(min_age)) != 0)
+		bytes += more;
+	return bytes;
+}
+
 static void sleep_ms(uint32_t ms)
 {
 	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long) (ms % 1000) * 1000000};
@@ -115,38 +196,99 @@ static void sleep_ms(uint32_t ms)
 }
 
 /*
- * One pass of the thread's, unless the process is exiting: then the thread parks for good,
+ * One round of the thread's, unless the process is exiting: then the thread parks for good,
  * holding no lock (it has every signal blocked, so pause() never returns). Flags in Dekker's
- * order against purge_exit: each sets its own, then reads the other's.
+ * order against purge_exit: each sets its own, then reads the other's. A round is a batch of
+ * clearing, and a scan of every shrinker if @scan; whether anything was cleared.
  */
-static void purger_pass(void)
+static bool purger_round(bool scan)
 {
+	bool cleared;
+
 	atomic_store(&purger_in_pass, true);
 	if (atomic_load(&purger_exiting)) {
 		atomic_store(&purger_in_pass, false);
 		for (;;)
 			pause();
 	}
-	purge_pass(false);
+	cleared = zero_batch(ZERO_AGE_MS) != 0;
+	if (scan)
+		purge_pass(false);
 	atomic_store(&purger_in_pass, false);
+	return cleared;
 }
 
+/*
+ * Wait up to @ms for the next scan, or less while memory younger than ZERO_AGE_MS waits (until it
+ * is that old); a free that finds the thread in the long nap wakes it when memory has waited that
+ * long, or when it finds it idle (pending).
+ */
+static void purger_nap(uint32_t ms)
+{
+	struct timespec until;
+	uint32_t oldest = 0;
+
+	pthread_mutex_lock(&purger.lock);
+	atomic_store(&purger_napping, true);
+	if (zero_waiting(&oldest)) {
+		uint32_t age = os_now_ms() - oldest;
+
+		atomic_store(&purger_napping, false);
+		if (age < ZERO_AGE_MS && ZERO_AGE_MS - age < ms)
+			ms = ZERO_AGE_MS - age;
+		else if (ms > 1)
+			ms = 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long) (ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	while (!purger.pending &&
+	       pthread_cond_timedwait(&purger.wake, &purger.lock, &until) != ETIMEDOUT)
+		;
+	atomic_store(&purger_napping, false);
+	purger.pending = false;
+	pthread_mutex_unlock(&purger.lock);
+}
+
+/*
+ * Woken by a free: clear what has waited ZERO_AGE_MS, batch after batch, scan every half delay,
+ * nap in between; after a scan that leaves no shrinker anything, idle again (so a free wakes the
+ * thread at most once per half delay).
+ */
 static void *purge_thread(void *arg)
 {
+	uint32_t half = kz_opt.purge_delay_ms / 2 + 1, oldest = 0;
+
 	(void) arg;
 	for (;;) {
+		uint32_t last;
+
 		pthread_mutex_lock(&purger.lock);
 		while (!purger.pending)
 			pthread_cond_wait(&purger.wake, &purger.lock);
 		purger.pending = false;
 		pthread_mutex_unlock(&purger.lock);
+		last = os_now_ms();
 		for (;;) {
-			sleep_ms(kz_opt.purge_delay_ms / 2 + 1);
-			purger_pass();
-			atomic_store(&purger_idle, true);
-			if (!purge_pending())
-				break;
-			atomic_store(&purger_idle, false);
+			uint32_t now = os_now_ms();
+			bool scan = os_ms_elapsed(now, last, half);
+
+			if (scan)
+				last = now;
+			if (purger_round(scan))
+				continue;
+			if (scan) {
+				atomic_store(&purger_idle, true);
+				if (!purge_pending() && !zero_waiting(&oldest))
+					break;
+				atomic_store(&purger_idle, false);
+			}
+			now = os_now_ms() - last;
+			purger_nap(now < half ? half - now : 1);
 		}
 	}
 	return NULL;
@@ -192,24 +334,58 @@ void purge_thread_start(void)
 	atomic_store(&purge_thread_wanted, false);
 	if (!atomic_compare_exchange_strong(&purger_state, &state, PURGER_STARTING))
 		return;
-	atomic_store(&purger_state, purger_start() ? PURGER_RUNNING : PURGER_FAILED);
+	if (purger_start()) {
+		atomic_store(&purger_state, PURGER_RUNNING);
+		atomic_store(&purge_zeroing_on, !vg_memcheck);
+	} else {
+		atomic_store(&purger_state, PURGER_FAILED);
+	}
 	atomic_store(&purger_idle, false);
 	purger_wake(); /* for the free that asked */
 }
 
-/* No thread: every half delay, a free runs the pass the thread would have run. */
+/*
+ * No thread: every half delay, a free runs the pass the thread would have run, and clears what
+ * waited half the delay for a thread that is gone (at exit, in a forked child).
+ */
 static void purge_on_free(void)
 {
 	uint32_t now = os_now_ms(), last = atomic_load_explicit(&last_pass, memory_order_relaxed);
 
 	if (!os_ms_elapsed(now, last, kz_opt.purge_delay_ms / 2))
 		return;
-	if (atomic_compare_exchange_strong(&last_pass, &last, now))
+	if (atomic_compare_exchange_strong(&last_pass, &last, now)) {
+		zero_pass(kz_opt.purge_delay_ms / 2);
 		purge_pass(false);
+	}
+}
+
+/*
+ * The thread runs: wake it if it idles, or if it is in its long nap while memory has waited
+ * ZERO_AGE_MS; and if the oldest has waited half the delay (the thread fell behind, or gets no
+ * core), clear what is that old here.
+ */
+static void purge_tell_thread(void)
+{
+	uint32_t oldest = 0, now;
+
+	if (atomic_load(&purger_idle) && atomic_exchange(&purger_idle, false)) {
+		purger_wake();
+		return;
+	}
+	if (!zero_waiting(&oldest))
+		return;
+	now = os_now_ms();
+	if (os_ms_elapsed(now, oldest, ZERO_AGE_MS) && atomic_load(&purger_napping) &&
+	    atomic_exchange(&purger_napping, false))
+		purger_wake();
+	if (os_ms_elapsed(now, oldest, kz_opt.purge_delay_ms / 2))
+		zero_pass(kz_opt.purge_delay_ms / 2);
 }
 
 void purge_exit(void)
 {
+	atomic_store(&purge_zeroing_on, false);
 	atomic_store(&purger_exiting, true);
 	/* Late frees (other destructors) run the decay themselves. */
 	atomic_store(&purger_state, PURGER_FAILED);
@@ -229,8 +405,7 @@ void purge_notify(size_t nr_pages)
 	}
 	state = atomic_load_explicit(&purger_state, memory_order_relaxed);
 	if (state == PURGER_RUNNING) {
-		if (atomic_load(&purger_idle) && atomic_exchange(&purger_idle, false))
-			purger_wake();
+		purge_tell_thread();
 		return;
 	}
 	if (state == PURGER_IDLE && kz_opt.purge_thread)
@@ -241,9 +416,11 @@ void purge_notify(size_t nr_pages)
 /* The purger thread did not come along: the next free asks for one again. */
 void purge_fork_child(void)
 {
-	pthread_cond_init(&purger.wake, NULL);
+	atomic_store(&purge_zeroing_on, false);
+	purger_wake_init();
 	purger.pending = false;
 	atomic_store(&purger_idle, true);
+	atomic_store(&purger_napping, false);
 	atomic_store(&purge_thread_wanted, false);
 	/* Running, or being started by a thread that did not come along either. */
 	if (atomic_load(&purger_state) != PURGER_FAILED)

@@ -1,5 +1,6 @@
 /*
- * purge.h - when free memory goes back to the OS: the purge policy.
+ * purge.h - when free memory goes back to the OS, and who clears freed
+ * memory: the purge policy and background zeroing.
  *
  * Free memory is purged once it has stayed unused for the purge delay
  * (KZMALLOC_PURGE_DELAY), by a background thread that sleeps while there is
@@ -8,12 +9,30 @@
  * if it cannot be started) the free path runs the same decay; a delay of 0
  * purges at every free.
  *
+ * Background zeroing (the kernel's zero-page thread): while the purger
+ * thread runs, large runs and huge mappings are freed dirty and the thread
+ * clears them at once, off the freeing and allocating threads
+ * (purge_zeroing says whether it runs). A layer that keeps such memory
+ * registers a shrinker with a zero hook; purge_notify wakes the thread when
+ * a free left something to clear. The promise, in every mode: freed bytes
+ * are gone from free memory within half the purge delay of the free (500 ms
+ * by default; in practice microseconds to milliseconds, the time the thread
+ * takes to get to them), because a free that finds memory waiting longer
+ * than that clears it itself, and the free-path decay does when no thread
+ * runs; what waits the whole delay is purged instead. The one exception is
+ * a program that neither frees nor lets the thread run for that long (a
+ * thread that is never scheduled cannot clear anything, and no free comes
+ * to do it instead). Memory handed out is zero in any case: an allocation
+ * takes a block the thread cleared, and clears a dirty one itself only when
+ * nothing clean fits.
+ *
  * Purge is told, never called from below: the pool and the backends return
  * what they made purgeable, and the API's free slow path (and
  * kz_free_pages) calls purge_notify once, with no lock held and no flush
  * half done. What is purged comes from shrinkers (the kernel's word): the
  * pool, and any layer above that keeps free memory for reuse, registers
- * one at start-up; a scan is the one call that goes up the layers.
+ * one at start-up; a scan (or a zero) is the one call that goes up the
+ * layers.
  */
 #ifndef KZ_PURGE_H
 #define KZ_PURGE_H
@@ -22,6 +41,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util.h"
 
@@ -30,6 +50,15 @@ struct shrinker {
 	size_t (*scan)(bool all);
 	/* Would a later scan give anything back? */
 	bool (*pending)(void);
+	/*
+	 * Background zeroing, for a layer that keeps dirty freed memory for the purger to clear
+	 * (NULL otherwise): clear what has waited @min_age ms or more since its free, oldest first,
+	 * a bounded batch; bytes cleared (0: nothing that old waits).
+	 */
+	size_t (*zero)(uint32_t min_age);
+	/* When the oldest memory waiting for zero was freed (os_now_ms); false if none waits.
+	 * Takes no lock: every free asks. */
+	bool (*zero_oldest)(uint32_t *stamp);
 };
 
 /* At start-up, before any free. Scans run newest first, so a layer above the
@@ -71,6 +100,20 @@ static inline void purge_start_wanted(void)
 {
 	if (unlikely(atomic_load_explicit(&purge_thread_wanted, memory_order_relaxed)))
 		purge_thread_start();
+}
+
+/*
+ * Is freed memory cleared in the background? True while the purger thread runs (not under
+ * memcheck, whose free memory is inaccessible): a backend may then free a block dirty and leave
+ * it to its zero hook, else it clears the block itself, at once. A read of one flag; a free that
+ * saw it true while it turns false (exit, a forked child) still has its block cleared in time,
+ * by the free-path decay.
+ */
+extern KZ_HIDDEN atomic_bool purge_zeroing_on;
+
+static inline bool purge_zeroing(void)
+{
+	return atomic_load_explicit(&purge_zeroing_on, memory_order_relaxed);
 }
 
 /* Every shrinker, everything, now (kz_trim); bytes purged. */

@@ -11,15 +11,29 @@
 
 #include "page.h"
 
+/* What resident_clear does with the resident pages. */
+enum resident_how {
+	RESIDENT_MARK,	     /* leave them, marked dirty, for the pool or the purger to clear */
+	RESIDENT_CLEAR,	     /* clear them: the calling thread freed the block (hot, most likely) */
+	RESIDENT_CLEAR_COLD, /* clear them: the purger, for a block another thread wrote */
+};
+
 /*
  * Leave no old data in the @nr_pages pages at @addr without writing a page
- * that holds no memory: the resident ones are cleared (@clear) or left as
- * they are for the pool to clear when it hands them out (only with
- * @pages), the others given back to the OS. With @pages (the descriptors
- * of a page run at @addr) each page's state is set to what the page holds
- * afterwards: PAGE_ZEROED (cleared), PAGE_DIRTY (resident, not cleared) or
- * PAGE_CLEAN (given back). Nothing the OS refuses breaks that promise.
+ * that holds no memory: the resident ones are cleared, or left as they are
+ * (RESIDENT_MARK, only with @pages), the others given back to the OS. With
+ * @pages (the descriptors of a page run at @addr) each page's state is set
+ * to what the page holds afterwards: PAGE_ZEROED (cleared), PAGE_DIRTY
+ * (resident, not cleared) or PAGE_CLEAN (given back). Nothing the OS
+ * refuses breaks that promise.
  */
-void resident_clear(void *addr, size_t nr_pages, bool clear, struct kz_page *pages);
+void resident_clear(void *addr, size_t nr_pages, enum resident_how how, struct kz_page *pages);
+
+/*
+ * Clear @size bytes at @addr, whole cache lines: with memset if they are
+ * likely in this core's cache and fit it, else with non-temporal stores
+ * (@cold: another core wrote them; resident.c says where the lines are).
+ */
+void resident_zero(void *addr, size_t size, bool cold);
 
 #endif /* KZ_RESIDENT_H */
