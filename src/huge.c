@@ -14,16 +14,15 @@
  * or reuse; and one that is unmapped at free is not cleared at all.
  *
  * Who clears it: while the purger thread runs (purge_zeroing), a freed
- * mapping is cached dirty, in every KZMALLOC_INIT mode, and the purger's
- * zero hook (huge_zero) clears it, oldest first, with non-temporal stores,
- * holding zero_lock (so fork never splits it) but not huge.lock: the
- * mapping stays cached, marked PG_ISOLATED, which every other user of the
- * cache skips. An allocation takes the smallest cached mapping that fits
- * and needs no trim, a cleared one before a dirty one, and clears a dirty
- * one itself (it most likely freed it, and has it in its cache); when only
- * a mapping being cleared would fit, it waits for it rather than fault a
- * new one in (on the project's VM a page fault costs 30 times a page's
- * memset). The promise of KZMALLOC_INIT=free is purge.h's: a freed
+ * mapping is cached dirty, in every KZMALLOC_INIT mode, and marked
+ * PG_ZEROING: the purger's zero hook (huge_zero) clears it, oldest first,
+ * once it has waited a clock tick, with non-temporal stores, holding
+ * zero_lock (so fork never splits it) but not huge.lock: the mapping stays
+ * cached, marked PG_ISOLATED, which every other user of the cache skips. An allocation takes the
+ * smallest cached mapping that fits and needs no trim, a cleared one before a dirty one, and clears
+ * a dirty one itself (it most likely freed it, and has it in its cache); when only a mapping being
+ * cleared would fit, it waits for it rather than fault a new one in (on the project's VM a page
+ * fault costs 30 times a page's memset). The promise of KZMALLOC_INIT=free is purge.h's: a freed
  * mapping's bytes are gone within half the purge delay, and a mapping is
  * never handed out holding them. Without the thread, KZMALLOC_INIT=free
  * clears a mapping when it is freed, and the other modes when it is
@@ -47,7 +46,8 @@
  * trims it, and its descriptor's base is hidden from the leak checker while
  * it lives (vg.h).
  *
- * A cached mapping's descriptor head is PG_HEAD | PG_FREE, so a free of it
+ * A cached mapping's descriptor head is PG_HEAD | PG_FREE (with PG_ZEROING,
+ * PG_ISOLATED while the purger has it to clear), so a free of it
  * is a double free. Owns the counters of huge mappings (all of them
  * registered, and of those the cached ones): a mapping is counted from its
  * registration to its unregistration, so the cached ones are always among
@@ -121,10 +121,13 @@ static bool cache_busy(const struct kz_chunk *chunk)
 	return chunk->pages[0].flags & PG_ISOLATED;
 }
 
-/* Is a cached mapping dirty, and not being cleared: the zero hook's to clear? Lock held. */
+/*
+ * Is a cached mapping the zero hook's to clear: freed dirty for it (PG_ZEROING, only while the
+ * purger clears), and not being cleared? Lock held.
+ */
 static bool cache_dirty(const struct kz_chunk *chunk)
 {
-	return chunk->pages[0].state == PAGE_DIRTY && !cache_busy(chunk);
+	return (chunk->pages[0].flags & (PG_ZEROING | PG_ISOLATED)) == PG_ZEROING;
 }
 
 /* The oldest cached mapping the zero hook has to clear, or NULL. Lock held. */
@@ -214,35 +217,37 @@ static bool cache_trims(const struct kz_chunk *c, size_t len)
 /*
  * Rank a cached mapping for a request of @len: lower is better. One that needs no trim before
  * one that does (the tail it gives back is memory already in), then a cleared one before a dirty
- * one, then the smaller.
+ * one (one being cleared counts as cleared), then the smaller.
  */
 static size_t cache_rank(const struct kz_chunk *c, size_t len)
 {
-	return ((size_t) cache_trims(c, len) << 1 | (c->pages[0].state == PAGE_DIRTY)) << 56 |
-	       c->size >> KZ_PAGE_SHIFT;
+	bool dirty = c->pages[0].state == PAGE_DIRTY && !cache_busy(c);
+
+	return ((size_t) cache_trims(c, len) << 1 | dirty) << 56 | c->size >> KZ_PAGE_SHIFT;
 }
 
 /*
  * The best cached mapping with @guard that holds @len at @align (cache_rank), off the cache;
- * NULL if none, with @busy set if one being cleared would have. Lock held.
+ * NULL if none, with @busy set if one being cleared would have been better. Lock held.
  */
 static struct kz_chunk *cache_take(size_t len, size_t align, size_t guard, bool *busy)
 {
-	struct kz_chunk *best = NULL;
+	struct kz_chunk *best = NULL, *best_busy = NULL;
 	struct kz_list *pos;
 
-	*busy = false;
 	list_for_each(pos, &huge.cached)
 	{
 		struct kz_chunk *c = list_entry(pos, struct kz_chunk, link);
+		struct kz_chunk **slot = cache_busy(c) ? &best_busy : &best;
 
 		if (c->guard != guard || huge_usable(c) < len || !IS_ALIGNED(c->base, align))
 			continue;
-		if (cache_busy(c))
-			*busy = true;
-		else if (!best || cache_rank(c, len) < cache_rank(best, len))
-			best = c;
+		if (!*slot || cache_rank(c, len) < cache_rank(*slot, len))
+			*slot = c;
 	}
+	*busy = best_busy && (!best || cache_rank(best_busy, len) < cache_rank(best, len));
+	if (*busy)
+		return NULL;
 	if (best)
 		cache_del(best);
 	return best;
@@ -327,9 +332,9 @@ static struct kz_chunk *huge_map(size_t len, size_t align, size_t guard)
 }
 
 /*
- * A cached mapping for huge_alloc (cache_take), off the cache; when only one being cleared would
- * do, wait for it (a few milliseconds at most: what it costs to clear it) rather than fault a new
- * mapping in. NULL: none fits.
+ * A cached mapping for huge_alloc (cache_take), off the cache; when one being cleared would do
+ * better than any other, wait for it (a few milliseconds at most: what it costs to clear it)
+ * rather than fault a new mapping in, or trim one. NULL: none fits.
  */
 static struct kz_chunk *huge_cache_get(size_t len, size_t align, size_t guard)
 {
@@ -391,7 +396,7 @@ size_t huge_free(struct kz_chunk *chunk)
 		return 0;
 	}
 	pthread_mutex_lock(&huge.lock);
-	chunk->pages[0].flags = PG_HEAD | PG_FREE;
+	chunk->pages[0].flags = PG_HEAD | PG_FREE | (later ? PG_ZEROING : 0);
 	chunk->pages[0].state = zero ? PAGE_ZEROED : PAGE_DIRTY;
 	chunk->pages[0].free.stamp = os_now_ms();
 	list_add(&chunk->link, &huge.cached);
@@ -509,7 +514,7 @@ static size_t huge_zero(uint32_t min_age)
 		bytes = huge_usable(chunk);
 		huge_clear(chunk, RESIDENT_CLEAR_COLD);
 		pthread_mutex_lock(&huge.lock);
-		chunk->pages[0].flags &= (uint8_t) ~PG_ISOLATED;
+		chunk->pages[0].flags = PG_HEAD | PG_FREE;
 		chunk->pages[0].state = PAGE_ZEROED;
 		cache_publish();
 		pthread_mutex_unlock(&huge.lock);
