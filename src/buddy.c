@@ -551,6 +551,86 @@ struct kz_page *buddy_alloc(size_t nr_pages, unsigned align_order, enum page_kin
 }
 
 /*
+ * Grow an allocated run in place to @nr_pages (more than it has, at most a
+ * chunk), as glibc's realloc grows into the top chunk: possible when the run
+ * starts a block of the order that holds @nr_pages and every page it would
+ * grow into is in a free or queued block (a block being purged or cleared
+ * is not); the blocks are taken whole, the part of the last one past the
+ * run given back. Returns the counts of the pages taken in @count. Pool
+ * lock held; false, and nothing changed, if it is not possible.
+ */
+static bool extend_take(struct kz_page *head, size_t nr_pages, enum page_kind kind,
+			struct block_count *count)
+{
+	struct kz_page *base = page_chunk(head)->pages;
+	size_t idx = page_index(head), old = head->nr_pages, end = idx + nr_pages;
+	unsigned order = page_order(nr_pages << KZ_PAGE_SHIFT);
+
+	for (size_t p = idx + old; p < end; p += (size_t) 1 << base[p].order)
+		if (!page_is_buddy(&base[p], base[p].order))
+			return false;
+	*count = (struct block_count){0, 0};
+	for (size_t p = idx + old; p < end;) {
+		struct kz_page *block = &base[p];
+		size_t nr = (size_t) 1 << block->order;
+		struct block_count part = block_count_of(block);
+		bool queued = block->flags & PG_ZEROING;
+
+		if (queued)
+			zero_queue_del(block);
+		else
+			free_area_del(block, block->order);
+		block->flags = 0;
+		if (p + nr > end) {
+			struct block_count tail = count_part(&base[end], p + nr - end, nr, part);
+
+			free_range(&base[end], p + nr - end, tail, block->free.stamp, queued);
+			part.resident -= tail.resident;
+			part.dirty -= tail.dirty;
+		}
+		count->resident += part.resident;
+		count->dirty += part.dirty;
+		p += nr;
+	}
+	for (size_t i = old; i < nr_pages; i++) {
+		head[i].flags = PG_TAIL;
+		head[i].head = (uint16_t) i;
+	}
+	head->nr_pages = (uint16_t) nr_pages;
+	if (head->order < order)
+		head->order = (uint8_t) order;
+	pool.pages_in_use += nr_pages - old;
+	pool.pages_by_kind[kind] += nr_pages - old;
+	pool.pages_resident -= count->resident;
+	pool.pages_dirty -= count->dirty;
+	return true;
+}
+
+bool buddy_extend(struct kz_page *head, size_t nr_pages, enum page_kind kind)
+{
+	unsigned order = page_order(nr_pages << KZ_PAGE_SHIFT);
+	size_t old = head->nr_pages;
+	struct block_count count;
+	bool done;
+
+	if (nr_pages <= old || order > KZ_MAX_ORDER ||
+	    !IS_ALIGNED(page_index(head), (size_t) 1 << order))
+		return false;
+	pthread_mutex_lock(&pool.lock);
+	kz_assert(head->flags == PG_HEAD && head->kind == kind);
+	done = extend_take(head, nr_pages, kind, &count);
+	pthread_mutex_unlock(&pool.lock);
+	if (!done)
+		return false;
+	vg_defined(page_address(head + old), (nr_pages - old) << KZ_PAGE_SHIFT);
+	clear_pages(head + old, nr_pages - old);
+	atomic_fetch_add_explicit(&pool.pages_zeroed, count.dirty, memory_order_relaxed);
+	if (count.resident != nr_pages - old)
+		head->state = PAGE_CLEAN; /* the owner's hint: not all of it resident now */
+	return true;
+}
+
+/*
  * Mark a block's pages free, holding what @fill says (BUDDY_MARKED: what
  * their owner set each page's state to); their counts. Pool lock held.
  */

@@ -35,6 +35,15 @@ void buddy_init(void);
 struct kz_page *buddy_alloc(size_t nr_pages, unsigned align_order, enum page_kind kind);
 
 /*
+ * Grow the allocated @kind run headed by @page in place to @nr_pages
+ * (realloc): the pages after it join it, zeroed, if the run starts a block
+ * of the order that holds @nr_pages and they are all free. False, and
+ * nothing changed, otherwise. The head's state is PAGE_ZEROED afterwards
+ * only if it was and every page that joined was resident.
+ */
+bool buddy_extend(struct kz_page *page, size_t nr_pages, enum page_kind kind);
+
+/*
  * Mark an allocated block as freed by its owner but not yet given back
  * (@freeing), or as allocated again: lookups see a PG_FREEING block as
  * freed, the pool still counts it in use.

@@ -362,9 +362,30 @@ static size_t large_object_free(void *ptr, const struct object *obj)
 	return large_free(obj->head);
 }
 
+/* realloc: a run may stay where it is for any run's size (large_object_resize decides). */
 static bool large_same_route(const struct object *obj, struct route r)
 {
+	(void) obj;
+	return r.kind == ROUTE_LARGE;
+}
+
+/* free_sized: the request took exactly this many pages. */
+static bool large_fits(const struct object *obj, struct route r, size_t size)
+{
+	(void) size;
 	return r.kind == ROUTE_LARGE && r.pages == obj->room >> KZ_PAGE_SHIFT;
+}
+
+/* As many pages: in place. More: in place if the pages after it are free. Fewer: moved (NULL). */
+static void *large_object_resize(void *ptr, const struct object *obj, size_t size)
+{
+	size_t pages = pages_of(size + harden_canary_room()), have = obj->room >> KZ_PAGE_SHIFT;
+	struct object grown = *obj;
+
+	if (pages < have || (pages > have && !large_extend(obj->head, pages)))
+		return NULL;
+	grown.room = large_usable(obj->head);
+	return resize_in_place(ptr, &grown, size);
 }
 
 static size_t huge_lookup(void *ptr, const char *func, const char *freed, struct object *obj)
@@ -439,8 +460,8 @@ static size_t pages_lookup(void *ptr, const char *func, const char *freed, struc
 static const struct object_ops object_ops[KIND_NR] = {
 	[KIND_PAGES] = {.lookup = pages_lookup},
 	[KIND_SLAB] = {slab_lookup, slab_free, slab_same_route, route_fits, resize_in_place, true},
-	[KIND_LARGE] = {large_lookup, large_object_free, large_same_route, route_fits,
-			resize_in_place, true},
+	[KIND_LARGE] = {large_lookup, large_object_free, large_same_route, large_fits,
+			large_object_resize, true},
 	[KIND_HUGE] = {huge_lookup, huge_object_free, huge_same_route, huge_fits,
 		       huge_object_resize, false},
 	[KIND_ZERO] = {zero_lookup, zero_object_free, zero_same_route, zero_fits, no_resize, false},

@@ -133,6 +133,18 @@ void *large_alloc(size_t nr_pages, size_t align)
 	return addr;
 }
 
+bool large_extend(struct kz_page *head, size_t nr_pages)
+{
+	size_t old = large_usable(head);
+	char *addr = page_address(head);
+
+	if (head->owner || !buddy_extend(head, nr_pages, KIND_LARGE))
+		return false;
+	vg_resize(addr, old, large_usable(head));
+	vg_defined(addr + old, large_usable(head) - old); /* pool pages: zero */
+	return true;
+}
+
 /*
  * Clear a run being freed (@zero; else the purger or the pool clears it)
  * and say what its pages hold now. A run all resident when handed out

@@ -16,6 +16,9 @@ void large_init(void);
 /* @nr_pages pages (and the guard, which must fit the chunk too) aligned to @align; NULL + ENOMEM.
  */
 void *large_alloc(size_t nr_pages, size_t align);
+/* Grow a run in place to @nr_pages, zero beyond its old end (realloc); false if the pages after it
+ * are not free, or it has a guard page. */
+bool large_extend(struct kz_page *head, size_t nr_pages);
 /* Free a run; the pages it left for purge (purge.h, purge_notify). */
 size_t large_free(struct kz_page *head);
 
