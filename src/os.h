@@ -1,6 +1,7 @@
 /*
  * os.h - the OS layer's contract: the only place that maps, unmaps,
- * protects or advises memory, and the clock the purge policy runs on.
+ * protects or advises memory, and the clock the purge policy runs on (and
+ * the purger's wakeable nap).
  * One implementation per OS (os_linux.c).
  *
  * Every call that can fail says so in its result, and the layers above
@@ -66,6 +67,14 @@ bool os_resident(const void *addr, size_t size, unsigned char *vec);
  * vector, or NULL where that is not known.
  */
 void *os_thread_tls_block(pthread_t thread);
+
+/*
+ * Sleep up to @ms while the 32-bit word at @word holds @value: until os_wake(@word), or at once
+ * if it holds another value already (a futex on Linux; it may also return early). The purger's
+ * nap; the word is the caller's atomic.
+ */
+void os_wait(void *word, uint32_t value, uint32_t ms);
+void os_wake(void *word);
 
 /* A coarse monotonic clock in milliseconds; wraps after 49 days. */
 uint32_t os_now_ms(void);

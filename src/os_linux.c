@@ -1,6 +1,6 @@
 /*
  * os_linux.c - the OS layer on Linux: mmap, munmap, mremap, mprotect,
- * madvise, mincore and the clock.
+ * madvise, mincore, the clock, and a futex for the purger's nap.
  *
  * Owns no state and takes no locks. mremap moves huge mappings without copying. Aligned mappings
  * are made by mapping size + align and trimming both ends, so no address hint games are needed and
@@ -18,9 +18,12 @@
 #include "os.h"
 
 #include <errno.h>
+#include <linux/futex.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -316,6 +319,18 @@ void *os_thread_tls_block(pthread_t thread)
 #else
 	return NULL;
 #endif
+}
+
+void os_wait(void *word, uint32_t value, uint32_t ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long) (ms % 1000) * 1000000};
+
+	syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, value, &ts, NULL, 0);
+}
+
+void os_wake(void *word)
+{
+	syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
 uint32_t os_now_ms(void)

@@ -28,10 +28,9 @@
  * loop of malloc and free, a realloc chain) is still in the cache of the
  * thread that freed it, which clears it faster than this thread could from
  * another core (resident.c has the numbers), and in the meantime this one
- * would only have it out of reach. So the thread naps (a timed wait on
- * purger.wake) until the next scan, or until the oldest memory waiting is
- * that old; and a free that finds it in its long nap while memory has
- * waited that long wakes it.
+ * would only have it out of reach. So the thread naps until the next scan,
+ * or until the oldest memory waiting is that old; and a free that finds it
+ * in its long nap while memory has waited that long wakes it.
  *
  * No lost wake-up: the thread sets purger_idle before its last look at the
  * shrinkers, and a free reads purger_idle after making memory purgeable;
@@ -56,7 +55,7 @@
  */
 #include "purge.h"
 
-#include <errno.h>
+#include <assert.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -90,28 +89,17 @@ static struct {
 
 static _Atomic int purger_state = PURGER_IDLE;
 static atomic_bool purger_idle = true;
-static atomic_bool purger_napping; /* in the nap to the next scan: memory to clear ends it */
+static _Atomic uint32_t purger_napping; /* 1 in the nap to the next scan: a free may end it */
+static_assert(sizeof(purger_napping) == sizeof(uint32_t), "a futex word (os_wait)");
 atomic_bool purge_thread_wanted;   /* a free found no thread: the next allocation starts it */
 atomic_bool purge_zeroing_on;	   /* the thread runs and clears freed memory (purge.h) */
 static _Atomic uint32_t last_pass; /* free-path decay: ms clock of the last pass */
 /* Exit: the thread makes no pass once purge_exit has run, and purge_exit waits out one begun. */
 static atomic_bool purger_exiting, purger_in_pass;
 
-/* The nap's clock: CLOCK_MONOTONIC, which no one sets. */
-static void purger_wake_init(void)
-{
-	pthread_condattr_t attr;
-
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&purger.wake, &attr);
-	pthread_condattr_destroy(&attr);
-}
-
 /* The purger's state is lock-free by design (the header comment says why no wake-up is lost). */
 void purge_init(void)
 {
-	purger_wake_init();
 	vg_atomics(&purger_state, sizeof(purger_state));
 	vg_atomics(&purger_idle, sizeof(purger_idle));
 	vg_atomics(&purger_napping, sizeof(purger_napping));
@@ -221,37 +209,22 @@ static bool purger_round(bool scan)
 /*
  * Wait up to @ms for the next scan, or less while memory younger than ZERO_AGE_MS waits (until it
  * is that old); a free that finds the thread in the long nap wakes it when memory has waited that
- * long, or when it finds it idle (pending).
+ * long (os_wake on purger_napping: a futex, since glibc's timed condition wait trips helgrind).
  */
 static void purger_nap(uint32_t ms)
 {
-	struct timespec until;
 	uint32_t oldest = 0;
 
-	pthread_mutex_lock(&purger.lock);
-	atomic_store(&purger_napping, true);
+	atomic_store(&purger_napping, 1);
 	if (zero_waiting(&oldest)) {
 		uint32_t age = os_now_ms() - oldest;
 
-		atomic_store(&purger_napping, false);
-		if (age < ZERO_AGE_MS && ZERO_AGE_MS - age < ms)
-			ms = ZERO_AGE_MS - age;
-		else if (ms > 1)
-			ms = 1;
+		atomic_store(&purger_napping, 0);
+		sleep_ms(age < ZERO_AGE_MS && ZERO_AGE_MS - age < ms ? ZERO_AGE_MS - age : 1);
+		return;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (long) (ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
-	while (!purger.pending &&
-	       pthread_cond_timedwait(&purger.wake, &purger.lock, &until) != ETIMEDOUT)
-		;
-	atomic_store(&purger_napping, false);
-	purger.pending = false;
-	pthread_mutex_unlock(&purger.lock);
+	os_wait(&purger_napping, 1, ms);
+	atomic_store(&purger_napping, 0);
 }
 
 /*
@@ -377,8 +350,8 @@ static void purge_tell_thread(void)
 		return;
 	now = os_now_ms();
 	if (os_ms_elapsed(now, oldest, ZERO_AGE_MS) && atomic_load(&purger_napping) &&
-	    atomic_exchange(&purger_napping, false))
-		purger_wake();
+	    atomic_exchange(&purger_napping, 0))
+		os_wake(&purger_napping);
 	if (os_ms_elapsed(now, oldest, kz_opt.purge_delay_ms / 2))
 		zero_pass(kz_opt.purge_delay_ms / 2);
 }
@@ -417,10 +390,10 @@ void purge_notify(size_t nr_pages)
 void purge_fork_child(void)
 {
 	atomic_store(&purge_zeroing_on, false);
-	purger_wake_init();
+	pthread_cond_init(&purger.wake, NULL);
 	purger.pending = false;
 	atomic_store(&purger_idle, true);
-	atomic_store(&purger_napping, false);
+	atomic_store(&purger_napping, 0);
 	atomic_store(&purge_thread_wanted, false);
 	/* Running, or being started by a thread that did not come along either. */
 	if (atomic_load(&purger_state) != PURGER_FAILED)
