@@ -18,15 +18,18 @@
  * PG_ZEROING: the purger's zero hook (huge_zero) clears it, oldest first,
  * once it has waited a clock tick, with non-temporal stores, holding
  * zero_lock (so fork never splits it) but not huge.lock: the mapping stays
- * cached, marked PG_ISOLATED, which every other user of the cache skips. An allocation takes the
- * smallest cached mapping that fits and needs no trim, a cleared one before a dirty one, and clears
- * a dirty one itself (it most likely freed it, and has it in its cache); when only a mapping being
- * cleared would fit, it waits for it rather than fault a new one in (on the project's VM a page
- * fault costs 30 times a page's memset). The promise of KZMALLOC_INIT=free is purge.h's: a freed
- * mapping's bytes are gone within half the purge delay, and a mapping is
- * never handed out holding them. Without the thread, KZMALLOC_INIT=free
- * clears a mapping when it is freed, and the other modes when it is
- * handed out again.
+ * cached, marked PG_ISOLATED, which every other user of the cache skips.
+ * An allocation takes the smallest cached mapping that fits and needs no
+ * trim, a cleared one before a dirty one, and clears a dirty one itself
+ * (it most likely freed it, and has it in its cache); when a mapping being
+ * cleared would do better than any other, it waits for it rather than
+ * trim another or fault a new one in (on the project's VM a page fault
+ * costs 30 times a page's memset). The promise of KZMALLOC_INIT=free is
+ * purge.h's: a freed mapping's bytes leave free memory within
+ * milliseconds, half the purge delay at most, and a mapping is never
+ * handed out holding them. Without the thread, KZMALLOC_INIT=free clears a
+ * mapping when it is freed, and the other modes when it is handed out
+ * again.
  *
  * Guard pages (KZMALLOC_CHECK=guard): a mapping is one page longer than its
  * usable part, and that last page is no-access (chunk->guard; size counts

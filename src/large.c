@@ -8,9 +8,9 @@
  * pool's zero queue for the purger to clear it (buddy_free_to_zero): the
  * freeing thread writes nothing, and an allocation gets a run the purger
  * cleared, or clears one itself only when nothing cleared fits. The
- * promise of KZMALLOC_INIT=free then reads: a freed run's bytes are gone
- * from free memory within half the purge delay (purge.h says how, and the
- * one exception), and never handed out again. Without the thread (not yet
+ * promise of KZMALLOC_INIT=free then reads: a freed run's bytes leave free
+ * memory within milliseconds, half the purge delay at most (purge.h has the
+ * exact terms), and are never handed out again. Without the thread (not yet
  * started, KZMALLOC_PURGE_THREAD=0, delay 0, memcheck), KZMALLOC_INIT=free
  * clears a run when it is freed, and it goes back as zeroed pages, not
  * cleared again when reused; the other modes leave it dirty for the pool

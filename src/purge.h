@@ -9,22 +9,29 @@
  * if it cannot be started) the free path runs the same decay; a delay of 0
  * purges at every free.
  *
- * Background zeroing (the kernel's zero-page thread): while the purger
- * thread runs, large runs and huge mappings are freed dirty and the thread
- * clears them at once, off the freeing and allocating threads
- * (purge_zeroing says whether it runs). A layer that keeps such memory
- * registers a shrinker with a zero hook; purge_notify wakes the thread when
- * a free left something to clear. The promise, in every mode: freed bytes
- * are gone from free memory within half the purge delay of the free (500 ms
- * by default; in practice microseconds to milliseconds, the time the thread
- * takes to get to them), because a free that finds memory waiting longer
- * than that clears it itself, and the free-path decay does when no thread
- * runs; what waits the whole delay is purged instead. The one exception is
- * a program that neither frees nor lets the thread run for that long (a
- * thread that is never scheduled cannot clear anything, and no free comes
- * to do it instead). Memory handed out is zero in any case: an allocation
- * takes a block the thread cleared, and clears a dirty one itself only when
- * nothing clean fits.
+ * Background zeroing (an OS's zero-page thread): while the purger thread
+ * runs, large runs and huge mappings are freed dirty, in every
+ * KZMALLOC_INIT mode, and the thread clears them once they have waited a
+ * clock tick, off the freeing and allocating threads (purge_zeroing says
+ * whether it runs; purge.c says why the tick). A layer that keeps such
+ * memory registers a shrinker with zero hooks. The promise:
+ *   - memory handed out is zero: an allocation takes a block the thread
+ *     cleared, and clears a dirty one itself only when nothing clean fits;
+ *   - a freed block's bytes leave free memory soon after its free: the
+ *     thread clears it once it has waited the tick (in practice within a
+ *     few milliseconds, the tick and the time to clear what waited before
+ *     it); once it has waited half the purge delay (500 ms by default: the
+ *     thread fell behind, or gets no core), the next free clears it on the
+ *     freeing thread; once it has waited the whole delay, a purge pass
+ *     gives it back (MADV_DONTNEED) like any free memory;
+ *   - without the thread nothing is freed dirty this way (KZMALLOC_INIT=free
+ *     clears at free), but for what a thread that stopped left waiting (at
+ *     exit, in a forked child): the free path's decay clears that within
+ *     the delay;
+ *   - so the bound is half the delay, and it rests on the thread or on
+ *     frees: a program that stops freeing while the thread gets no CPU for
+ *     that long keeps those bytes in free memory until one of the two runs
+ *     again.
  *
  * Purge is told, never called from below: the pool and the backends return
  * what they made purgeable, and the API's free slow path (and

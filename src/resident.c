@@ -32,8 +32,9 @@
  * cache, where memset is the fastest way up to a few MiB (hot); beyond
  * that, and always for the purger, which clears blocks another core
  * wrote (cold), non-temporal stores (SSE2 movntdq) are: they need no read
- * for ownership and do not evict the clearing core's cache. Measured on
- * the project's VM (bench/RESULTS.md, 2026-12-02), in us:
+ * for ownership and do not evict the clearing core's cache. Medians of 15
+ * rounds on the project's 2-core VM (2026-12-02, other work running), in
+ * us, of a block written whole just before:
  *
  *   size     memset  NT stores  (same core)   other core: memset  NT
  *   256 KiB     4.9       30                              23      11
