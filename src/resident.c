@@ -29,10 +29,11 @@
  *
  * How a run is cleared (resident_zero) depends on whose cache holds it.
  * The thread that freed or allocates a block most likely has it in its own
- * cache, where memset is the fastest way up to a few MiB (hot); beyond
- * that, and always for the purger, which clears blocks another core
- * wrote (cold), non-temporal stores (SSE2 movntdq) are: they need no read
- * for ownership and do not evict the clearing core's cache. Medians of 15
+ * cache, where memset is the fastest way for a block up to 8 MiB (hot);
+ * for a larger one (cleared piece by piece, but the pieces do not fit the
+ * cache together), and always for the purger, which clears blocks another
+ * core wrote (cold), non-temporal stores (SSE2 movntdq) are: they need no
+ * read for ownership and do not evict the clearing core's cache. Medians of 15
  * rounds on the project's 2-core VM (2026-12-02, other work running), in
  * us, of a block written whole just before:
  *
@@ -64,7 +65,7 @@
 /* A resident run shorter than this after pages being given back goes back with them. */
 #define RESIDENT_ABSORB 8
 
-/* Hot memory above this is cleared with non-temporal stores (the table above). */
+/* Hot memory in a block above this is cleared with non-temporal stores (the table above). */
 #define RESIDENT_NT_HOT ((size_t) 8 << 20)
 
 /* Cold memory from this up: below it a memset costs no more, and keeps it in the cache. */
@@ -86,7 +87,7 @@ static void zero_nt(char *p, size_t size)
 
 void resident_zero(void *addr, size_t size, bool cold)
 {
-	if (size >= (cold ? RESIDENT_NT_COLD : RESIDENT_NT_HOT))
+	if (cold ? size >= RESIDENT_NT_COLD : size > RESIDENT_NT_HOT)
 		zero_nt(addr, size);
 	else
 		memset(addr, 0, size);
@@ -96,6 +97,7 @@ struct sweep {
 	char *base;
 	struct kz_page *pages; /* NULL: a huge mapping, no states to set */
 	enum resident_how how;
+	bool cold; /* resident_zero's: the purger's, or a block too large for the cache */
 	size_t zap_first, nr_zap; /* the run of pages not resident, not yet given back */
 };
 
@@ -110,8 +112,7 @@ static void mark(const struct sweep *s, size_t first, size_t nr, enum page_state
 static void clear_run(const struct sweep *s, size_t first, size_t nr)
 {
 	if (s->how != RESIDENT_MARK)
-		resident_zero(s->base + (first << KZ_PAGE_SHIFT), nr << KZ_PAGE_SHIFT,
-			      s->how == RESIDENT_CLEAR_COLD);
+		resident_zero(s->base + (first << KZ_PAGE_SHIFT), nr << KZ_PAGE_SHIFT, s->cold);
 	mark(s, first, nr, s->how != RESIDENT_MARK ? PAGE_ZEROED : PAGE_DIRTY);
 }
 
@@ -169,7 +170,13 @@ static void sweep_piece(struct sweep *s, size_t first, size_t nr, const unsigned
 
 void resident_clear(void *addr, size_t nr_pages, enum resident_how how, struct kz_page *pages)
 {
-	struct sweep s = {.base = addr, .pages = pages, .how = how};
+	struct sweep s = {
+		.base = addr,
+		.pages = pages,
+		.how = how,
+		/* runs are cleared piece by piece: whether the block fits the cache decides */
+		.cold = how == RESIDENT_CLEAR_COLD || nr_pages << KZ_PAGE_SHIFT > RESIDENT_NT_HOT,
+	};
 	unsigned char vec[RESIDENT_BATCH];
 
 	kz_assert(how != RESIDENT_MARK || pages);

@@ -32,7 +32,8 @@ void resident_clear(void *addr, size_t nr_pages, enum resident_how how, struct k
 /*
  * Clear @size bytes at @addr, whole cache lines: with memset if they are
  * likely in this core's cache and fit it, else with non-temporal stores
- * (@cold: another core wrote them; resident.c says where the lines are).
+ * (@cold: another core wrote them, or they are part of a block too large
+ * for the cache; resident.c has the numbers).
  */
 void resident_zero(void *addr, size_t size, bool cold);
 
