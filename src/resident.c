@@ -33,15 +33,22 @@
  * for a larger one (cleared piece by piece, but the pieces do not fit the
  * cache together), and always for the purger, which clears blocks another
  * core wrote (cold), non-temporal stores (SSE2 movntdq) are: they need no
- * read for ownership and do not evict the clearing core's cache. Medians of 15
- * rounds on the project's 2-core VM (2026-12-02, other work running), in
- * us, of a block written whole just before:
+ * read for ownership and do not evict the clearing core's cache. Medians
+ * of 11 to 15 rounds on the project's 2-core VM (2026-12-02, other work
+ * running), in us, of a block written whole just before:
  *
- *   size     memset  NT stores  (same core)   other core: memset  NT
- *   256 KiB     4.9       30                              23      11
- *   4 MiB       103      180                             478     170
- *   8 MiB       268      377                            1240     423
- *   16 MiB     2441      940                            3722    1194
+ *                 the same core           the other core
+ *   size         memset    NT stores     memset      NT stores
+ *   256 KiB         5..6     23..30        8..36       11..15
+ *   4 MiB        103..120   178..180     141..478     170..225
+ *   8 MiB        251..268   377..379     253..1240    423..473
+ *   16 MiB           2441        940          3722        1194
+ *
+ * The other core's memset varies with where the two virtual CPUs run; what
+ * decided the purger's way was a program's: 20 blocks of 5 to 25 MiB
+ * replaced 800 times, cleared by the purger with memset up to 8 MiB, ran
+ * in 2.4 to 2.7 s of wall time and 3.7 to 4.1 s of CPU, with
+ * non-temporal stores at every size in 1.5 to 1.9 s and 2.1 to 2.5 s.
  *
  * MADV_DONTNEED and faulting the pages back in costs 20 to 40 times a
  * memset there (page faults in that VM cost about 3 us each), so a block
