@@ -311,14 +311,22 @@ static void free_block_add(struct kz_page *page, unsigned order, struct block_co
  * each step gives the upper half back to the free lists (to the zero queue,
  * if @queue and it has dirty pages) and keeps the lower one, so the caller
  * ends with the block's first 2^low pages and the halves left over are as
- * large as they can be. Returns the kept pages' counts.
+ * large as they can be. Returns the kept pages' counts. A block whose
+ * resident pages are not all or none has them counted: the kept part first,
+ * since they are most often all there (the run freed last, at the start of
+ * the block it merged into), and then the halves are known empty unwalked.
  */
 static struct block_count buddy_split(struct kz_page *page, unsigned low, unsigned high,
 				      struct block_count count, uint32_t stamp, bool queue)
 {
+	struct block_count kept = count_part(page, (size_t) 1 << low, (size_t) 1 << high, count);
+	bool rest_empty = kept.resident == count.resident && kept.dirty == count.dirty;
+
 	while (high > low) {
 		size_t half = (size_t) 1 << --high;
-		struct block_count upper = count_part(page + half, half, 2 * half, count);
+		struct block_count upper = rest_empty
+						   ? (struct block_count){0, 0}
+						   : count_part(page + half, half, 2 * half, count);
 
 		free_block_add(page + half, high, upper, stamp, queue);
 		count.resident -= upper.resident;
