@@ -16,7 +16,7 @@
  * Who clears it: while the purger thread runs (purge_zeroing), a freed
  * mapping is cached dirty, in every KZMALLOC_INIT mode, and marked
  * PG_ZEROING: the purger's zero hook (huge_zero) clears it, oldest first,
- * once it has waited a clock tick, with non-temporal stores, holding
+ * once it has waited 10 ms, with non-temporal stores, holding
  * zero_lock (so fork never splits it) but not huge.lock: the mapping stays
  * cached, marked PG_ISOLATED, which every other user of the cache skips.
  * An allocation takes the smallest cached mapping that fits and needs no
@@ -25,8 +25,8 @@
  * cleared would do better than any other, it waits for it rather than
  * trim another or fault a new one in (on the project's VM a page fault
  * costs 30 times a page's memset). The promise of KZMALLOC_INIT=free is
- * purge.h's: a freed mapping's bytes leave free memory within
- * milliseconds, half the purge delay at most, and a mapping is never
+ * purge.h's: a freed mapping's bytes leave free memory within 10 to
+ * 20 ms, half the purge delay at most, and a mapping is never
  * handed out holding them. Without the thread, KZMALLOC_INIT=free clears a
  * mapping when it is freed, and the other modes when it is handed out
  * again.

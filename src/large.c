@@ -9,7 +9,7 @@
  * freeing thread writes nothing, and an allocation gets a run the purger
  * cleared, or clears one itself only when nothing cleared fits. The
  * promise of KZMALLOC_INIT=free then reads: a freed run's bytes leave free
- * memory within milliseconds, half the purge delay at most (purge.h has the
+ * memory within 10 to 20 ms, half the purge delay at most (purge.h has the
  * exact terms), and are never handed out again. Without the thread (not yet
  * started, KZMALLOC_PURGE_THREAD=0, delay 0, memcheck), KZMALLOC_INIT=free
  * clears a run when it is freed, and it goes back as zeroed pages, not

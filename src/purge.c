@@ -24,7 +24,7 @@
  *
  * Background zeroing (purge.h has the promise): between scans the thread
  * clears what the shrinkers' zero hooks hold, batch after batch, once it
- * has waited ZERO_AGE_MS: a block freed and allocated again at once (a
+ * has waited ZERO_AGE_MS (10 ms): a block freed and allocated again soon (a
  * loop of malloc and free, a realloc chain) is still in the cache of the
  * thread that freed it, which clears it faster than this thread could from
  * another core (resident.c has the numbers), and in the meantime this one
@@ -71,10 +71,12 @@ enum purger_state { PURGER_IDLE, PURGER_STARTING, PURGER_RUNNING, PURGER_FAILED 
 
 /*
  * Memory is cleared in the background once it has waited this long (ms): before that it is the
- * freeing thread's, for a reuse while it is hot. Stamps come from the coarse clock (os.h), so
- * this is 1 to 5 ms in fact.
+ * freeing thread's, for a reuse while it is hot. Stamps come from the coarse clock (os.h, a tick
+ * of 4 ms here), so this is 10 to 14 ms in fact: long enough that a loop which frees and takes
+ * back a block every few milliseconds never finds it being cleared (and waits), short enough
+ * that a block left alone is cleared long before anyone could care.
  */
-#define ZERO_AGE_MS 1
+#define ZERO_AGE_MS 10
 
 #define MAX_SHRINKERS 4
 

@@ -11,19 +11,19 @@
  *
  * Background zeroing (an OS's zero-page thread): while the purger thread
  * runs, large runs and huge mappings are freed dirty, in every
- * KZMALLOC_INIT mode, and the thread clears them once they have waited a
- * clock tick, off the freeing and allocating threads (purge_zeroing says
- * whether it runs; purge.c says why the tick). A layer that keeps such
+ * KZMALLOC_INIT mode, and the thread clears them once they have waited
+ * 10 ms, off the freeing and allocating threads (purge_zeroing says
+ * whether it runs; purge.c says why the wait). A layer that keeps such
  * memory registers a shrinker with zero hooks. The promise:
  *   - memory handed out is zero: an allocation takes a block the thread
  *     cleared, and clears a dirty one itself only when nothing clean fits;
  *   - a freed block's bytes leave free memory soon after its free: the
- *     thread clears it once it has waited the tick (in practice within a
- *     few milliseconds, the tick and the time to clear what waited before
- *     it); once it has waited half the purge delay (500 ms by default: the
- *     thread fell behind, or gets no core), the next free clears it on the
- *     freeing thread; once it has waited the whole delay, a purge pass
- *     gives it back (MADV_DONTNEED) like any free memory;
+ *     thread clears it once it has waited 10 ms (in practice within 10 to
+ *     20 ms: the coarse clock's tick, and the time to clear what waited
+ *     before it); once it has waited half the purge delay (500 ms by
+ *     default: the thread fell behind, or gets no core), the next free
+ *     clears it on the freeing thread; once it has waited the whole delay,
+ *     a purge pass gives it back (MADV_DONTNEED) like any free memory;
  *   - without the thread nothing is freed dirty this way (KZMALLOC_INIT=free
  *     clears at free), but for what a thread that stopped left waiting (at
  *     exit, in a forked child): the free path's decay clears that within
