@@ -171,7 +171,8 @@ void slab_init(void)
 		if (cache->min_partial > MIN_PARTIAL_MAX)
 			cache->min_partial = MIN_PARTIAL_MAX;
 		pthread_mutex_init(&shared_arrays[cls].lock, NULL);
-		/* Read without the locks, by the relaxed atomics above (helgrind knows locks only). */
+		/* Read without the locks, by the relaxed atomics above (helgrind knows locks only).
+		 */
 		vg_atomics(&shared_arrays[cls].avail, sizeof(shared_arrays[cls].avail));
 		vg_atomics(&cache->nr_empty, sizeof(cache->nr_empty));
 		/* Under memcheck, objects go straight back to their slabs: no second cache. */
