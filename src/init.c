@@ -83,7 +83,6 @@ static const struct {
 	/* clang-format off */
 	{quarantine_lock, 1},
 	{tcache_spare_lock, 1},
-	{slab_shared_lock, KZ_NR_CLASSES},
 	{slab_cache_lock, KZ_NR_CLASSES},
 	{huge_zero_lock, 1},
 	{huge_cache_lock, 1},

@@ -12,9 +12,9 @@
  * there while there is room, and a refill takes from it before it touches a slab. A free on
  * one thread and an allocation on another (a producer and its consumer, a server's request
  * buffers) then hand objects over as whole batches, under a lock held for one copy of a few
- * hundred bytes, and neither writes a slab's free map or its lists. The array holds at most two
- * thread-cache stacks' worth (at most 256 KiB of objects per class); its objects are cached,
- * like a thread cache's: cleared, not live, not free in their slabs.
+ * hundred bytes (the class's lock), and neither writes a slab's free map or its lists. The array
+ * holds at most two thread-cache stacks' worth (at most 256 KiB of objects per class); its objects
+ * are cached, like a thread cache's: cleared, not live, not free in their slabs.
  *
  * Memory the caches keep goes back when a class goes idle: the slab shrinker (purge.h) drains
  * the shared array of a class untouched since its last look into the slabs, and gives the
@@ -32,10 +32,11 @@
  *     inaccessible guard slot lies before and after every object and an
  *     overflow into the next slot is reported.
  *
- * Invariants (shared lock): avail <= limit; every entry is an object of the class, not live.
+ *   - the shared array: avail <= limit; every entry is an object of the class, not live.
  *
- * Locks: one mutex per cache and one per shared array, never two at once (fork takes them
- * all, the shared arrays first, in class order: init.c's lock order). Under a cache's lock
+ * Locks: one mutex per cache, guarding its slabs and its shared array, never two at once (fork
+ * takes them all, in class order: init.c's lock order). A refill or flush served by the shared
+ * array holds it for one copy. Under a cache's lock
  * the pool may be called to allocate (cache lock -> pool locks), never to free: slabs left
  * empty are released after the lock is dropped, and the pages they give the pool, or that a
  * cache keeps empty past its spare, are returned to the caller, whose free path tells purge
@@ -62,7 +63,6 @@
 #define MIN_PARTIAL_MAX	  8
 
 struct array_cache {
-	pthread_mutex_t lock;
 	unsigned avail;	       /* entries in use (shared_set_avail) */
 	unsigned limit;	       /* two of the class's thread-cache stacks, at most SHARED_MAX */
 	unsigned long touched; /* refills and flushes that used it */
@@ -170,7 +170,6 @@ void slab_init(void)
 							 : MIN_PARTIAL_PAGES / cache->pages);
 		if (cache->min_partial > MIN_PARTIAL_MAX)
 			cache->min_partial = MIN_PARTIAL_MAX;
-		pthread_mutex_init(&shared_arrays[cls].lock, NULL);
 		/* Read without the locks, by the relaxed atomics above (helgrind knows locks only).
 		 */
 		vg_atomics(&shared_arrays[cls].avail, sizeof(shared_arrays[cls].avail));
@@ -233,53 +232,42 @@ static struct slab *slab_new(struct kmem_cache *cache, unsigned cls)
 	return slab;
 }
 
-/* Up to @want entries off the top of class @cls's shared array into @out; how many. */
-static size_t shared_take(unsigned cls, struct tcache_entry *out, size_t want)
+/* Up to @want entries off the top of @ac into @out; how many. Cache lock held. */
+static size_t shared_take(struct array_cache *ac, struct tcache_entry *out, size_t want)
 {
-	struct array_cache *ac = &shared_arrays[cls];
-	size_t n;
+	size_t n = ac->avail < want ? ac->avail : want;
 
-	if (!__atomic_load_n(&ac->avail, __ATOMIC_RELAXED))
-		return 0; /* a stale 0 only sends this refill to the slabs */
-	pthread_mutex_lock(&ac->lock);
-	n = ac->avail < want ? ac->avail : want;
 	shared_set_avail(ac, ac->avail - (unsigned) n);
 	memcpy(out, &ac->entry[ac->avail], n * sizeof(*out));
 	ac->touched++;
-	pthread_mutex_unlock(&ac->lock);
 	return n;
 }
 
-/*
- * Up to @n entries of @in into class @cls's shared array, as many as there is room for; how
- * many (the first ones of @in).
- */
-static size_t shared_put(unsigned cls, const struct tcache_entry *in, size_t n)
+/* Up to @n entries of @in into @ac, as many as it has room for; how many (the first ones of
+ * @in). Cache lock held. */
+static size_t shared_put(struct array_cache *ac, const struct tcache_entry *in, size_t n)
 {
-	struct array_cache *ac = &shared_arrays[cls];
-	size_t room;
+	size_t room = ac->limit - ac->avail;
 
-	if (!ac->limit)
-		return 0;
-	pthread_mutex_lock(&ac->lock);
-	room = ac->limit - ac->avail;
 	if (n > room)
 		n = room;
 	memcpy(&ac->entry[ac->avail], in, n * sizeof(*in));
 	shared_set_avail(ac, ac->avail + (unsigned) n);
 	ac->touched++;
-	pthread_mutex_unlock(&ac->lock);
 	return n;
 }
 
 size_t slab_refill(unsigned cls, struct tcache_entry *out, size_t want)
 {
 	struct kmem_cache *cache = &kmalloc_caches[cls];
-	size_t size = kz_class_size[cls], got = shared_take(cls, out, want);
+	size_t size = kz_class_size[cls], got;
 
-	if (got == want)
-		return got;
 	pthread_mutex_lock(&cache->lock);
+	got = shared_take(&shared_arrays[cls], out, want);
+	if (got == want) {
+		pthread_mutex_unlock(&cache->lock);
+		return got;
+	}
 	cache->touched++;
 	while (got < want) {
 		struct slab *slab;
@@ -411,18 +399,16 @@ static struct slab *entry_slab(const struct tcache_entry *e)
 }
 
 /*
- * @n objects back to their slabs. Slabs left empty stay, up to min_partial, at the back of the
- * partial list; the others are released. The pages released, and those of slabs kept past the
- * spare (the shrinker gives them back once the class is idle).
+ * @n objects of class @cls back to their slabs. Slabs left empty stay, up to min_partial, at the
+ * back of the partial list; the others go onto @empty, for slab_release once the lock is dropped.
+ * The pages of slabs kept past the spare (the shrinker gives them back once the class is idle).
+ * Cache lock held.
  */
-static size_t slabs_put(unsigned cls, const struct tcache_entry *in, size_t n)
+static size_t slabs_put(struct kmem_cache *cache, unsigned cls, const struct tcache_entry *in,
+			size_t n, struct kz_list *empty)
 {
-	struct kmem_cache *cache = &kmalloc_caches[cls];
 	size_t kept = 0;
-	struct kz_list empty;
 
-	list_init(&empty);
-	pthread_mutex_lock(&cache->lock);
 	cache->touched++;
 	for (size_t k = 0; k < n; k++) {
 		struct slab *slab = entry_slab(&in[k]);
@@ -444,22 +430,27 @@ static size_t slabs_put(unsigned cls, const struct tcache_entry *in, size_t n)
 				kept += cache->pages;
 			empty_add(cache, 1);
 		} else {
-			list_add(&slab->lru, &empty);
+			list_add(&slab->lru, empty);
 			cache->nr_slabs--;
 			cache->nr_free -= cache->capacity;
 		}
 	}
-	pthread_mutex_unlock(&cache->lock);
-	return kept + slab_release(cache, &empty);
+	return kept;
 }
 
 size_t slab_flush(unsigned cls, const struct tcache_entry *in, size_t n)
 {
-	size_t put = shared_put(cls, in, n);
+	struct kmem_cache *cache = &kmalloc_caches[cls];
+	size_t put, kept = 0;
+	struct kz_list empty;
 
-	if (put == n)
-		return 0;
-	return slabs_put(cls, in + put, n - put);
+	list_init(&empty);
+	pthread_mutex_lock(&cache->lock);
+	put = shared_put(&shared_arrays[cls], in, n);
+	if (put < n)
+		kept = slabs_put(cache, cls, in + put, n - put, &empty);
+	pthread_mutex_unlock(&cache->lock);
+	return kept + slab_release(cache, &empty);
 }
 
 /*
@@ -518,8 +509,6 @@ static void slabs_take_empty(struct kmem_cache *cache, size_t keep, struct kz_li
  */
 static size_t slab_scan(bool all)
 {
-	struct tcache_entry batch[SHARED_MAX];
-
 	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++) {
 		struct kmem_cache *cache = &kmalloc_caches[cls];
 		struct array_cache *ac = &shared_arrays[cls];
@@ -527,20 +516,15 @@ static size_t slab_scan(bool all)
 		struct kz_list empty;
 		bool idle;
 
-		pthread_mutex_lock(&ac->lock);
-		if (all || ac->touched == ac->seen) {
-			n = ac->avail;
-			memcpy(batch, ac->entry, n * sizeof(*batch));
-			shared_set_avail(ac, 0);
-		}
-		ac->seen = ac->touched;
-		pthread_mutex_unlock(&ac->lock);
-		if (n)
-			slabs_put(cls, batch,
-				  n); /* the pages come back below, or on the next look */
-
 		list_init(&empty);
 		pthread_mutex_lock(&cache->lock);
+		if (all || ac->touched == ac->seen) {
+			n = ac->avail;
+			shared_set_avail(ac, 0);
+			if (n) /* its empty slabs are taken below, or on the next look */
+				slabs_put(cache, cls, ac->entry, n, &empty);
+		}
+		ac->seen = ac->touched;
 		idle = cache->touched - cache->seen == (n ? 1u : 0u);
 		keep = all ? 0 : idle ? 1 : cache->min_partial;
 		slabs_take_empty(cache, keep, &empty);
@@ -586,9 +570,4 @@ unsigned slab_objects(unsigned cls)
 pthread_mutex_t *slab_cache_lock(unsigned cls)
 {
 	return &kmalloc_caches[cls].lock;
-}
-
-pthread_mutex_t *slab_shared_lock(unsigned cls)
-{
-	return &shared_arrays[cls].lock;
 }

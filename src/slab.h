@@ -115,8 +115,7 @@ struct slab_info {
 void slab_info(unsigned cls, struct slab_info *info);
 unsigned slab_objects(unsigned cls);
 
-/* Class @cls's cache lock and shared array's lock, for the lock-order table (init.c). */
+/* Class @cls's cache lock, for the lock-order table (init.c). */
 pthread_mutex_t *slab_cache_lock(unsigned cls);
-pthread_mutex_t *slab_shared_lock(unsigned cls);
 
 #endif /* KZ_SLAB_H */
