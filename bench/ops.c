@@ -213,46 +213,22 @@ static int aligned(const struct ops_case *c, long n)
 #define KiB 1024
 #define MiB (1024 * 1024)
 
+/* The sizes of pair/S and memset/S, the same list: pair in the default mode against none mode's
+ * pair plus one memset (bench/run.py's clearing table). */
+/* clang-format off */
+#define PAIR_SIZES(X) \
+	X(32) X(48) X(64) X(96) X(128) X(256) X(512) X(1024) X(2048) X(4096) X(8192) X(16384) \
+	X(32768) X(65536) X(131072) X(262144) X(1048576) X(4194304) X(8388608)
+/* clang-format on */
+
 /* items: a malloc and its free count as one operation; so does each realloc and each memset. */
 const struct ops_case ops_cases[] = {
-	{"pair/32", pair, 32, 0, 1},
-	{"pair/48", pair, 48, 0, 1},
-	{"pair/64", pair, 64, 0, 1},
-	{"pair/96", pair, 96, 0, 1},
-	{"pair/128", pair, 128, 0, 1},
-	{"pair/256", pair, 256, 0, 1},
-	{"pair/512", pair, 512, 0, 1},
-	{"pair/1024", pair, 1 * KiB, 0, 1},
-	{"pair/2048", pair, 2 * KiB, 0, 1},
-	{"pair/4096", pair, 4 * KiB, 0, 1},
-	{"pair/8192", pair, 8 * KiB, 0, 1},
-	{"pair/16384", pair, 16 * KiB, 0, 1},
-	{"pair/32768", pair, 32 * KiB, 0, 1},
-	{"pair/65536", pair, 64 * KiB, 0, 1},
-	{"pair/131072", pair, 128 * KiB, 0, 1},
-	{"pair/262144", pair, 256 * KiB, 0, 1},
-	{"pair/1048576", pair, 1 * MiB, 0, 1},
-	{"pair/4194304", pair, 4 * MiB, 0, 1},
-	{"pair/8388608", pair, 8 * MiB, 0, 1},
-	{"memset/32", memset_resident, 32, 0, 1},
-	{"memset/48", memset_resident, 48, 0, 1},
-	{"memset/64", memset_resident, 64, 0, 1},
-	{"memset/96", memset_resident, 96, 0, 1},
-	{"memset/128", memset_resident, 128, 0, 1},
-	{"memset/256", memset_resident, 256, 0, 1},
-	{"memset/512", memset_resident, 512, 0, 1},
-	{"memset/1024", memset_resident, 1 * KiB, 0, 1},
-	{"memset/2048", memset_resident, 2 * KiB, 0, 1},
-	{"memset/4096", memset_resident, 4 * KiB, 0, 1},
-	{"memset/8192", memset_resident, 8 * KiB, 0, 1},
-	{"memset/16384", memset_resident, 16 * KiB, 0, 1},
-	{"memset/32768", memset_resident, 32 * KiB, 0, 1},
-	{"memset/65536", memset_resident, 64 * KiB, 0, 1},
-	{"memset/131072", memset_resident, 128 * KiB, 0, 1},
-	{"memset/262144", memset_resident, 256 * KiB, 0, 1},
-	{"memset/1048576", memset_resident, 1 * MiB, 0, 1},
-	{"memset/4194304", memset_resident, 4 * MiB, 0, 1},
-	{"memset/8388608", memset_resident, 8 * MiB, 0, 1},
+/* clang-format off */
+#define PAIR_CASE(size)   {"pair/" #size, pair, size, 0, 1},
+#define MEMSET_CASE(size) {"memset/" #size, memset_resident, size, 0, 1},
+	PAIR_SIZES(PAIR_CASE)
+	PAIR_SIZES(MEMSET_CASE)
+	/* clang-format on */
 	{"batch_lifo/100", batch_lifo, 64, 100, 100},
 	{"batch_lifo/10000", batch_lifo, 64, 10000, 10000},
 	{"batch_fifo/100", batch_fifo, 64, 100, 100},

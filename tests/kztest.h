@@ -131,6 +131,15 @@ static inline int kzt_is_zero(const void *p, size_t len)
 }
 
 /* Write, then check, a pattern that names its owner (id) and position. */
+/* Milliseconds on the monotonic clock. */
+static inline double kzt_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec * 1e3 + (double) ts.tv_nsec / 1e6;
+}
+
 static inline void kzt_fill(void *p, size_t len, uint64_t id)
 {
 	uint64_t *w = p;

@@ -143,14 +143,6 @@ static void malloc_reuse_is_zero(void **state)
 	}
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double) ts.tv_sec * 1e3 + (double) ts.tv_nsec / 1e6;
-}
-
 /*
  * A freed page run or mapping reads zero within half the purge delay, or once a free after that
  * has run (it clears what the purger has not); polled while no other free runs. Fewer than half
@@ -158,9 +150,9 @@ static double now_ms(void)
  */
 static bool reads_zero_soon(const char *p, size_t size)
 {
-	double t0 = now_ms();
+	double t0 = kzt_now_ms();
 
-	while (now_ms() - t0 < kz_opt.purge_delay_ms / 2.0) {
+	while (kzt_now_ms() - t0 < kz_opt.purge_delay_ms / 2.0) {
 		if (kzt_is_zero(p, size))
 			return true;
 		usleep(1000);

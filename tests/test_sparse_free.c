@@ -50,14 +50,6 @@ static size_t opaque(size_t n)
 	return n;
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double) ts.tv_sec * 1e3 + (double) ts.tv_nsec / 1e6;
-}
-
 static size_t peak_rss(void)
 {
 	struct rusage ru;
@@ -97,7 +89,7 @@ static bool all_zero(const void *p, size_t len)
 /* One round: @size bytes, the first and last written (or, @check, read as zero); ms taken. */
 static double sparse_round(size_t size, bool check)
 {
-	double t0 = now_ms();
+	double t0 = kzt_now_ms();
 	volatile char *p = kz_malloc(opaque(size));
 
 	assert_non_null(p);
@@ -108,7 +100,7 @@ static double sparse_round(size_t size, bool check)
 	p[0] = 0x5a;
 	p[size - 1] = 0x5a;
 	kz_free((void *) p);
-	return now_ms() - t0;
+	return kzt_now_ms() - t0;
 }
 
 static void sparse(size_t size)

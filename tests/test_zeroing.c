@@ -61,14 +61,6 @@ static void *opaque(void *p)
 	return p;
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double) ts.tv_sec * 1e3 + (double) ts.tv_nsec / 1e6;
-}
-
 /* Every byte zero, a word at a time. */
 static bool all_zero(const void *p, size_t len)
 {
@@ -116,10 +108,10 @@ static void purger_started(void)
 /* Wait up to half the purge delay (and a little more) for @cond(@arg); whether it came. */
 static bool wait_half_delay(bool (*cond)(const void *arg), const void *arg)
 {
-	double t0 = now_ms();
+	double t0 = kzt_now_ms();
 
 	while (!cond(arg))
-		if (now_ms() - t0 < kz_opt.purge_delay_ms / 2.0 + 50)
+		if (kzt_now_ms() - t0 < kz_opt.purge_delay_ms / 2.0 + 50)
 			usleep(1000);
 		else
 			return cond(arg);
@@ -381,13 +373,13 @@ static void stop_churn(pthread_t *threads)
 static void race(void **state)
 {
 	pthread_t threads[THREADS];
-	double t0 = now_ms(), ms = 3000.0 / kzt_scale();
+	double t0 = kzt_now_ms(), ms = 3000.0 / kzt_scale();
 	unsigned verified = 0;
 
 	(void) state;
 	purger_started();
 	start_churn(threads);
-	while (now_ms() - t0 < ms) {
+	while (kzt_now_ms() - t0 < ms) {
 		usleep(20000);
 		buddy_verify();
 		verified++;
