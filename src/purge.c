@@ -220,9 +220,10 @@ static void purger_nap(uint32_t ms)
 	atomic_store(&purger_napping, 1);
 	if (zero_waiting(&oldest)) {
 		uint32_t age = os_now_ms() - oldest;
+		uint32_t due = age < ZERO_AGE_MS ? ZERO_AGE_MS - age : 1;
 
 		atomic_store(&purger_napping, 0);
-		sleep_ms(age < ZERO_AGE_MS && ZERO_AGE_MS - age < ms ? ZERO_AGE_MS - age : 1);
+		sleep_ms(due < ms ? due : ms);
 		return;
 	}
 	os_wait(&purger_napping, 1, ms);

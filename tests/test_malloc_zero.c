@@ -145,8 +145,9 @@ static void malloc_reuse_is_zero(void **state)
 
 /*
  * A freed page run or mapping reads zero within half the purge delay, or once a free after that
- * has run (it clears what the purger has not); polled while no other free runs. Fewer than half
- * the delay of polling: past the delay the block could be purged or unmapped.
+ * has run (a free that reaches purge_notify, a page run's: it clears what the purger has not);
+ * polled while no other free runs. Fewer than half the delay of polling: past the delay the
+ * block could be purged or unmapped.
  */
 static bool reads_zero_soon(const char *p, size_t size)
 {
@@ -157,7 +158,7 @@ static bool reads_zero_soon(const char *p, size_t size)
 			return true;
 		usleep(1000);
 	}
-	kz_free(kz_malloc(1));
+	kz_free(kz_malloc(200 * KIB));
 	return kzt_is_zero(p, size);
 }
 
