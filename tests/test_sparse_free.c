@@ -75,17 +75,6 @@ static size_t resident_pages(const void *p, size_t len)
 	return n;
 }
 
-/* Every byte zero, a word at a time. */
-static bool all_zero(const void *p, size_t len)
-{
-	const uint64_t *w = p;
-
-	for (size_t i = 0; i < len / 8; i++)
-		if (w[i])
-			return false;
-	return true;
-}
-
 /* One round: @size bytes, the first and last written (or, @check, read as zero); ms taken. */
 static double sparse_round(size_t size, bool check)
 {
@@ -142,7 +131,7 @@ static void full_reuse(size_t size)
 		char *p = kz_malloc(opaque(size));
 
 		assert_non_null(p);
-		if (!all_zero(p, size))
+		if (!kzt_is_zero(p, size))
 			fail_msg("%zu KiB, round %d: not zero", size / KIB, round);
 		memset(p, 0xa5, size);
 		kz_free(p);
@@ -176,7 +165,7 @@ static void striped_huge(void **state)
 		char *p = kz_malloc(opaque(size));
 
 		assert_non_null(p);
-		if (!all_zero(p, size))
+		if (!kzt_is_zero(p, size))
 			fail_msg("striped round %zu: not zero", round);
 		for (size_t off = 0; off < size; off += 2 * MIB) {
 			size_t piece = off / (2 * MIB) + round;
@@ -225,7 +214,7 @@ static void large_half_touched(void **state)
 	assert_non_null(q);
 	if (q == p) /* the same run again: still nothing written in its untouched half */
 		assert_int_equal(resident_pages(q + half, size - half), 0);
-	if (!all_zero(q, size))
+	if (!kzt_is_zero(q, size))
 		fail_msg("a half-touched run freed and allocated again is not zero");
 	kz_free(q);
 	buddy_verify();

@@ -61,17 +61,6 @@ static void *opaque(void *p)
 	return p;
 }
 
-/* Every byte zero, a word at a time. */
-static bool all_zero(const void *p, size_t len)
-{
-	const uint64_t *w = p;
-
-	for (size_t i = 0; i < len / 8; i++)
-		if (w[i])
-			return false;
-	return true;
-}
-
 /* Fill a block whole (@how 0), one page in three (1), or its first and last pages (2). */
 static void fill(char *p, size_t len, unsigned how, uint64_t id)
 {
@@ -128,7 +117,7 @@ static bool span_zero(const void *arg)
 {
 	const struct span *s = arg;
 
-	return all_zero(s->p, s->len);
+	return kzt_is_zero(s->p, s->len);
 }
 
 /* Is the pool page at @addr in a free block (the page map and descriptors, read unlocked)? */
@@ -161,7 +150,7 @@ static bool span_free_pages_zero(const void *arg)
 	const struct span *s = arg;
 
 	for (size_t off = 0; off < s->len; off += KZ_PAGE_SIZE)
-		if (page_is_free(s->p + off) && !all_zero(s->p + off, KZ_PAGE_SIZE))
+		if (page_is_free(s->p + off) && !kzt_is_zero(s->p + off, KZ_PAGE_SIZE))
 			return false;
 	return true;
 }
@@ -234,8 +223,8 @@ static void accounting(void **state)
 	h = kz_malloc(huge);
 	assert_non_null(p);
 	assert_non_null(h);
-	assert_true(all_zero(p, size));
-	assert_true(all_zero(h, huge));
+	assert_true(kzt_is_zero(p, size));
+	assert_true(kzt_is_zero(h, huge));
 	kz_free(p);
 	kz_free(h);
 	kz_free(keep);
@@ -262,7 +251,7 @@ static void grow_by_doubling(unsigned *in_place, unsigned *steps)
 		++*steps;
 		for (size_t i = 0; i < old; i += KZ_PAGE_SIZE)
 			assert_int_equal(q[i], 0x11);
-		if (!all_zero(q + old, size - old))
+		if (!kzt_is_zero(q + old, size - old))
 			fail_msg("realloc to %zu KiB: old bytes past the old end", size / KIB);
 		memset(q + old, 0x11, size - old);
 		p = q;
@@ -313,7 +302,7 @@ static void reuse(void **state)
 		size[k] = random_size(&rng);
 		p[k] = kz_malloc(size[k]);
 		assert_non_null(p[k]);
-		if (!all_zero(p[k], size[k]))
+		if (!kzt_is_zero(p[k], size[k]))
 			fail_msg("round %u: a %zu KiB block handed out holds old bytes", round,
 				 size[k] / KIB);
 		fill(p[k], size[k], (unsigned) (kzt_rand(&rng) % 3), round);
@@ -344,7 +333,7 @@ static void *churn_run(void *arg)
 		p[k] = kz_malloc(size);
 		if (!p[k])
 			continue;
-		if (!all_zero(p[k], size))
+		if (!kzt_is_zero(p[k], size))
 			atomic_fetch_add(&bad_blocks, 1);
 		fill(p[k], size, (unsigned) (kzt_rand(&rng) % 3), (uintptr_t) arg);
 		if (kzt_rand(&rng) % 4 == 0)
@@ -412,7 +401,7 @@ static int child_run(const char *stale, size_t stale_size)
 		p[i] = kz_malloc(sizes[i]);
 		if (!p[i])
 			return 2;
-		if (!all_zero(p[i], sizes[i]))
+		if (!kzt_is_zero(p[i], sizes[i]))
 			return 3;
 		memset(p[i], 0x33, sizes[i]);
 	}
