@@ -2,7 +2,8 @@
 # install_test.sh SOURCE_DIR BUILD_DIR - install kzmalloc into a scratch
 # prefix and build the README's page-API example against the installed copy
 # both documented ways: pkg-config, and CMake's find_package(kzmalloc) (the
-# shared and the static library). Each program must run and exit 0.
+# shared and the static library). Each program must run and exit 0. Then the
+# installed bin/kzmalloc must preload the installed library.
 set -euo pipefail
 src=$1 build=$2
 work=$(mktemp -d)
@@ -47,4 +48,12 @@ unset LD_LIBRARY_PATH # the CMake build carries an rpath
 "$work/proj/build/example-static"
 libs=$(ldd "$work/proj/build/example-static")
 [[ $libs != *libkzmalloc* ]] || { echo "example-static links libkzmalloc.so"; exit 1; }
-echo "install test: pkg-config, find_package shared and static: ok"
+echo "== bin/kzmalloc"
+# The installed wrapper preloads the installed library, from anywhere, with no source tree.
+report=$(cd / && env -u KZMALLOC_LIB KZMALLOC_STATS=1 "$work/prefix/bin/kzmalloc" /bin/true 2>&1)
+[[ $report == *"kzmalloc slabinfo"* ]] || { echo "bin/kzmalloc did not preload kzmalloc: $report"; exit 1; }
+if KZMALLOC_LIB=/nonexistent/libkzmalloc.so "$work/prefix/bin/kzmalloc" /bin/true 2>/dev/null; then
+	echo "bin/kzmalloc ran the program without its library"
+	exit 1
+fi
+echo "install test: pkg-config, find_package shared and static, bin/kzmalloc: ok"

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# wrapper_test.sh SOURCE_DIR BUILD_DIR - scripts/kzmalloc runs a program on kzmalloc or not at all: a
+# library the dynamic linker cannot preload (a bare name off its path, a missing file, a file
+# that is not a shared object) stops it with one line and exit 127, never a run on glibc; and
+# --python-malloc hands Python's small objects to malloc; in a source tree, the first run builds
+# the library.
+set -euo pipefail
+wrapper=$1/scripts/kzmalloc
+lib=$2/lib/libkzmalloc.so
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+report=$(KZMALLOC_LIB=$lib KZMALLOC_STATS=1 "$wrapper" /bin/true 2>&1)
+[[ $report == *"kzmalloc slabinfo"* ]] || { echo "not preloaded: $report"; exit 1; }
+
+echo 'not a library' >"$work/text.so"
+for bad in libkzmalloc-not-on-any-path.so "$work/missing.so" "$work/text.so"; do
+	rc=0
+	err=$(KZMALLOC_LIB=$bad "$wrapper" /bin/echo ran 2>&1) || rc=$?
+	if [ "$rc" -ne 127 ] || [[ $err == *ran* ]] || [ "$(wc -l <<<"$err")" -ne 1 ] ||
+		[[ $err != "kzmalloc: "* ]]; then
+		echo "KZMALLOC_LIB=$bad: exit $rc, said: $err"
+		exit 1
+	fi
+	echo "KZMALLOC_LIB=$bad: $err"
+done
+
+out=$(env -u PYTHONMALLOC KZMALLOC_LIB=$lib "$wrapper" --python-malloc /bin/sh -c 'echo "$PYTHONMALLOC"')
+[ "$out" = malloc ] || { echo "--python-malloc: PYTHONMALLOC=$out"; exit 1; }
+# In a source tree without a build, the first run builds the library (one line says so).
+mkdir "$work/tree"
+(cd "$1" && cp -r CMakeLists.txt include preload scripts src tests "$work/tree/" &&
+	mkdir "$work/tree/bench" && cp bench/CMakeLists.txt bench/*.[ch] bench/*.cc "$work/tree/bench/")
+out=$(env -u KZMALLOC_LIB KZMALLOC_STATS=1 "$work/tree/scripts/kzmalloc" /bin/true 2>&1)
+[[ $out == "kzmalloc: building "*"kzmalloc slabinfo"* ]] || { echo "first use: $out"; exit 1; }
+[ -f "$work/tree/build/lib/libkzmalloc.so" ] || { echo "first use built nothing"; exit 1; }
+echo "wrapper test: ok"
