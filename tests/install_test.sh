@@ -20,11 +20,13 @@ awk '/<!-- example: page-api -->/ { want = 1; next }
 
 echo "== pkg-config"
 export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig:$work/prefix/lib/x86_64-linux-gnu/pkgconfig"
+# As the README says, with the rpath: no LD_LIBRARY_PATH.
 # shellcheck disable=SC2046
 cc -std=gnu11 -Wall -Wextra -Werror -o "$work/example-pc" "$work/example.c" \
-	$(pkg-config --cflags --libs kzmalloc)
-export LD_LIBRARY_PATH="$(pkg-config --variable=libdir kzmalloc)"
-"$work/example-pc"
+	$(pkg-config --cflags --libs kzmalloc) -Wl,-rpath,"$(pkg-config --variable=libdir kzmalloc)"
+# Through a pipe, its line comes before the report (stdio flushed before write(2)).
+out=$("$work/example-pc" | cat)
+[[ $out == "order 3 block at "*"kzmalloc buddyinfo"* ]] || { echo "example's output: $out"; exit 1; }
 libs=$(ldd "$work/example-pc")
 [[ $libs == *"$work/prefix/"*libkzmalloc.so* ]] \
 	|| { echo "example-pc does not use the installed libkzmalloc.so"; exit 1; }
@@ -43,7 +45,6 @@ target_link_libraries(example-static PRIVATE kzmalloc::kzmalloc_static)
 CMAKE
 cmake -S "$work/proj" -B "$work/proj/build" -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
 cmake --build "$work/proj/build" >/dev/null
-unset LD_LIBRARY_PATH # the CMake build carries an rpath
 "$work/proj/build/example-shared"
 "$work/proj/build/example-static"
 libs=$(ldd "$work/proj/build/example-static")
