@@ -834,6 +834,20 @@ CHART_PANELS = [
 ]
 
 
+# One colour per allocator, the two kzmalloc modes far apart (a dark red and a teal); any other
+# (a KZMALLOC_CHECK run, say) from the spare ones.
+CHART_COLORS = {"jemalloc": "#4a7fc1", "mimalloc": "#5fad41", "tcmalloc": "#e8a317",
+                "scudo": "#8c6bb1", "scudo-zero": "#c7b3e0", "kzmalloc": "#b2182b",
+                "kzmalloc-none": "#17a2a2"}
+CHART_SPARE = ["#666666", "#d95f02", "#e7298a", "#1b9e77"]
+
+
+def chart_color(name):
+    if name not in CHART_COLORS:
+        CHART_COLORS[name] = CHART_SPARE[len(CHART_COLORS) % len(CHART_SPARE)]
+    return CHART_COLORS[name]
+
+
 def write_chart(args, results, allocs, notes):
     """chart.png: each allocator's gain over glibc per case, one panel per section."""
     for stale in os.listdir(args.out):
@@ -864,8 +878,9 @@ def write_chart(args, results, allocs, notes):
     png = os.path.join(args.out, "chart.png")
     # Wide enough for some 6 pixels a bar in the panel with the most cases.
     width = max(1800, 120 + 6 * (len(names) + 1) * max(n for _, _, n in panels))
-    cmd = [gnuplot, "-e", "png='%s'; panels=%d; ncols=%d; width=%d; heights='%s'" % (
-        png, len(panels), len(names), width, " ".join(str(max(n, 4)) for _, _, n in panels))]
+    note = "quick run: one round, small sizes (not for comparison)" if args.quick else ""
+    cmd = [gnuplot, "-e", "png='%s'; panels=%d; ncols=%d; width=%d; colors='%s'; note='%s'" % (
+        png, len(panels), len(names), width, " ".join(chart_color(n) for n in names), note)]
     for i, (path, title, _) in enumerate(panels):
         cmd[-1] += "; file%d='%s'; title%d='%s'" % (i + 1, path, i + 1, title)
     cmd.append(script)
