@@ -4,14 +4,17 @@
 #   test_faults         OS calls failing on purpose (a KZ_FAULT_INJECTION build
 #                       only): sweeps, random faults, an overcommit limit;
 #                       test_faults.guard: the same with KZMALLOC_CHECK=guard,
-#                       test_faults.zero-size with KZMALLOC_CHECK=zero-size
+#                       test_faults.zero-size with KZMALLOC_CHECK=zero-size,
+#                       test_faults.all with every check at once
 #   test_faults_new     C++ operator new under the same faults
 #   test_faults_rlimit  a real `ulimit -v` (RLIMIT_AS) in a child
 #   test_stress16       16 threads, every operation at random, 3 s; again with
-#                       guard pages, and with the purger at every free
+#                       guard pages, with every check (all), and with the purger
+#                       at every free
 #   test_cross_free     rptest's shape: random sizes to 16 KB freed by the next
 #                       thread of a ring, fresh threads each round, the purger
-#                       busy (5 ms delay), in every KZMALLOC_INIT mode
+#                       busy (5 ms delay), in every KZMALLOC_INIT mode and with
+#                       every check (all)
 #   fuzz/               the libFuzzer harness, in the tree scripts/fuzz configures
 if(KZ_FAULT_INJECTION)
   # No purger thread and a long delay: the only purges are the tests' own
@@ -22,6 +25,10 @@ if(KZ_FAULT_INJECTION)
   add_test(NAME test_faults.guard COMMAND test_faults)
   set_tests_properties(test_faults.guard PROPERTIES LABELS "unit;faults"
     ENVIRONMENT "KZMALLOC_PURGE_THREAD=0;KZMALLOC_PURGE_DELAY=600000;KZMALLOC_CHECK=guard")
+  # And with every check at once (KZMALLOC_CHECK=all): the sweeps reach each check's own calls.
+  add_test(NAME test_faults.all COMMAND test_faults)
+  set_tests_properties(test_faults.all PROPERTIES LABELS "unit;faults"
+    ENVIRONMENT "KZMALLOC_PURGE_THREAD=0;KZMALLOC_PURGE_DELAY=600000;KZMALLOC_CHECK=all")
   # Only the multi-threaded case: what the ThreadSanitizer pass runs of it.
   add_test(NAME test_faults.threads COMMAND test_faults random_faults_threads)
   set_tests_properties(test_faults.threads PROPERTIES LABELS "faults"
@@ -51,6 +58,9 @@ set_tests_properties(test_stress16 PROPERTIES LABELS "unit;stress")
 add_test(NAME test_stress16.guard COMMAND test_stress16 2)
 set_tests_properties(test_stress16.guard PROPERTIES LABELS "unit;stress"
   ENVIRONMENT KZMALLOC_CHECK=guard)
+add_test(NAME test_stress16.all COMMAND test_stress16 2)
+set_tests_properties(test_stress16.all PROPERTIES LABELS "unit;stress"
+  ENVIRONMENT KZMALLOC_CHECK=all)
 add_test(NAME test_stress16.purge0 COMMAND test_stress16 2)
 set_tests_properties(test_stress16.purge0 PROPERTIES LABELS "unit;stress"
   ENVIRONMENT KZMALLOC_PURGE_DELAY=0)
@@ -60,6 +70,9 @@ foreach(mode free alloc none)
     ENV KZMALLOC_INIT=${mode} KZMALLOC_PURGE_DELAY=5)
   set_tests_properties(test_cross_free.${mode} PROPERTIES LABELS "unit;stress")
 endforeach()
+add_test(NAME test_cross_free.all COMMAND test_cross_free)
+set_tests_properties(test_cross_free.all PROPERTIES LABELS "unit;stress"
+  ENVIRONMENT "KZMALLOC_CHECK=all;KZMALLOC_PURGE_DELAY=5")
 
 # The fuzzer: a clang tree instrumented for it, with fault injection (scripts/fuzz).
 if(KZ_FAULT_INJECTION AND CMAKE_C_COMPILER_ID MATCHES "Clang" AND CMAKE_C_FLAGS MATCHES "fuzzer-no-link")
