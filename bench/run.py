@@ -744,7 +744,8 @@ def summarize(results, names, others):
                 " | ".join("-" if g is None else "%.2f" % g for g in gms), lead, trail))
     lines.append("")
     lines.append("Leads / trails: cases where kzmalloc is more than 5%% better / worse than "
-                 "every one of %s." % ", ".join(others))
+                 "every one of %s." % ", ".join(others) if others else
+                 "Leads / trails: no peers in this run.")
     lines.append("")
     modes = [m for m in KZ_MODES if m in names]
     lines += programs_against(results, modes, "jemalloc")
@@ -906,6 +907,9 @@ def main():
     p.add_argument("--checks", action="store_true",
                    help="also kzmalloc with each KZMALLOC_CHECK (%s): what each costs; the "
                    "summary's 'vs kzmalloc-X' is X's slowdown" % ", ".join(CHECKS))
+    p.add_argument("--allocators",
+                   help="comma-separated names to run (glibc always runs: it is every table's "
+                   "reference), e.g. jemalloc,kzmalloc,kzmalloc-guard with --checks")
     p.add_argument("--min-time", type=float, default=0.05,
                    help="seconds per micro case and round (Google Benchmark's min_time)")
     args = p.parse_args()
@@ -926,6 +930,12 @@ def main():
         notes.append("%s is missing (scripts/install-deps bench installs it): a peak RSS "
                      "below the runner's own shows as the runner's" % TIME)
     allocs = find_allocators(args.build, args.libdir, notes, args.checks)
+    if args.allocators:
+        chosen = set(args.allocators.split(","))
+        unknown = chosen - {a.name for a in allocs}
+        if unknown:
+            p.error("--allocators: not available: " + ", ".join(sorted(unknown)))
+        allocs = [a for a in allocs if a.name == "glibc" or a.name in chosen]
     wanted = args.groups.split(",")
     groups = []
     for name, fn in GROUPS:
