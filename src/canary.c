@@ -42,18 +42,37 @@ static uint64_t canary_key(const void *obj)
 	return x ^ (x >> 29);
 }
 
+/* The pattern byte: never zero, so that a zero written over it shows. */
 static uint8_t canary_byte(uint64_t key)
 {
 	return (uint8_t) (key >> 40) | 1;
 }
 
+/* The word that ends a slack of @slack bytes: keyed, and its first byte zero (little-endian). */
+static uint64_t canary_word(uint64_t key, size_t slack)
+{
+	return (key & ~(uint64_t) 0xff) ^ (uint64_t) slack << 8;
+}
+
+/* Where the pattern bytes of a slack end: at the word, or with no room for one at the end. */
+static size_t pattern_end(size_t room, size_t size)
+{
+	return room - size >= KZ_CANARY_MIN ? room - KZ_CANARY_MIN : room;
+}
+
 void canary_arm(void *obj, size_t room, size_t size)
 {
-	uint64_t key = canary_key(obj), word = key ^ (room - size);
+	uint64_t key = canary_key(obj), word = canary_word(key, room - size);
+	size_t end = pattern_end(room, size);
+	char *p = obj;
 
-	kz_assert(room >= size + KZ_CANARY_MIN);
-	memset((char *) obj + size, canary_byte(key), room - KZ_CANARY_MIN - size);
-	memcpy((char *) obj + room - KZ_CANARY_MIN, &word, sizeof(word));
+	kz_assert(room >= size);
+	if (room == size)
+		return;
+	memset(p + size, canary_byte(key), end - size);
+	if (end < room)
+		memcpy(p + end, &word, sizeof(word));
+	p[size] = 0; /* where a string filling the request ends */
 }
 
 /* Whether [p, p + len) holds nothing but @byte: by words once p is word-aligned. */
@@ -76,18 +95,34 @@ static bool bytes_are(const unsigned char *p, size_t len, uint8_t byte)
 	return true;
 }
 
-size_t canary_check(const void *obj, size_t room, const char *func)
+void canary_verify(const void *obj, size_t room, size_t size, const char *func)
 {
 	uint64_t key = canary_key(obj), word;
-	size_t size;
+	size_t end = pattern_end(room, size);
+	const unsigned char *p = obj;
+
+	if (room == size)
+		return;
+	/* The zero byte, then the pattern up to the word (none when the word starts at @size). */
+	if (p[size] != 0 ||
+	    (end > size && !bytes_are(p + size + 1, end - size - 1, canary_byte(key))))
+		kz_fatal(func, "write past the end of", obj);
+	if (end == room)
+		return;
+	memcpy(&word, p + end, sizeof(word));
+	if (word != canary_word(key, room - size))
+		kz_fatal(func, "write past the end of", obj);
+}
+
+size_t canary_check(const void *obj, size_t room, const char *func)
+{
+	uint64_t word, slack;
 
 	memcpy(&word, (const char *) obj + room - KZ_CANARY_MIN, sizeof(word));
-	word ^= key;
-	if (word < KZ_CANARY_MIN || word > room)
+	word ^= canary_word(canary_key(obj), 0);
+	slack = word >> 8;
+	if ((word & 0xff) || slack < KZ_CANARY_MIN || slack > room)
 		kz_fatal(func, "write past the end of", obj);
-	size = room - (size_t) word;
-	if (!bytes_are((const unsigned char *) obj + size, room - KZ_CANARY_MIN - size,
-		       canary_byte(key)))
-		kz_fatal(func, "write past the end of", obj);
-	return size;
+	canary_verify(obj, room, room - (size_t) slack, func);
+	return room - (size_t) slack;
 }

@@ -81,6 +81,16 @@ static inline size_t harden_canary_room(void)
 	return canary_room;
 }
 
+/*
+ * The room a page run adds for the canary: none with the guard page, so that a linear overflow of
+ * a run whose size is a page multiple faults at its first byte past the end; its canary is then
+ * only the slack of its last page, fewer than KZ_CANARY_MIN bytes or none (canary.h).
+ */
+static inline size_t harden_run_canary_room(void)
+{
+	return harden_guard() ? 0 : canary_room;
+}
+
 /* Class objects and page runs carry a canary. */
 static inline bool harden_canary(void)
 {
