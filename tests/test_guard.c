@@ -138,11 +138,12 @@ static void overflow_faults(void **state)
 	assert_guarded("large 200001 bytes", p);
 	kz_free(p);
 
-	/* slack of 7 bytes down to 1: a canary shorter than its word */
-	for (size_t slack = 7; slack >= 1; slack--) {
+	/* slack of 9 bytes (one pattern byte), 8 (the word alone), and 7 down to 1: a canary
+	 * shorter than its word */
+	for (size_t slack = 9; slack >= 1; slack--) {
 		p = kz_malloc(opaque(256 * KIB - slack));
 		assert_int_equal(kz_malloc_usable_size(p), run_usable(256 * KIB - slack));
-		assert_guarded("large 256 KiB less under 8 bytes", p);
+		assert_guarded("large 256 KiB less 1 to 9 bytes", p);
 		kz_free_sized(p, 256 * KIB - slack);
 	}
 
@@ -288,17 +289,19 @@ static void accounting(void **state)
 {
 	struct kz_pool_stats before, st;
 	struct mallinfo2 mi;
-	void *large, *huge;
+	void *large, *exact, *huge;
 
 	(void) state;
 	kz_malloc_trim(0);
 	kz_get_pool_stats(&before);
 	large = kz_malloc(opaque(300 * KIB + 1));
+	exact = kz_malloc(opaque(256 * KIB)); /* with the canary too: no page more for it */
 	huge = kz_malloc(opaque(8 * MIB + 1));
 	assert_int_equal(kz_malloc_usable_size(large), run_usable(300 * KIB + 1));
+	assert_int_equal(kz_malloc_usable_size(exact), 256 * KIB);
 	assert_int_equal(kz_malloc_usable_size(huge), 8 * MIB + KZ_PAGE_SIZE);
 	kz_get_pool_stats(&st);
-	assert_int_equal(st.pages_large - before.pages_large, 76 + 1);
+	assert_int_equal(st.pages_large - before.pages_large, 76 + 1 + 64 + 1);
 	assert_int_equal(st.huge_mappings - before.huge_mappings, 1);
 	assert_int_equal(st.huge_bytes - before.huge_bytes, 8 * MIB + 2 * KZ_PAGE_SIZE);
 	mi = kz_mallinfo2();
@@ -306,6 +309,7 @@ static void accounting(void **state)
 	assert_int_equal(mi.arena, mi.uordblks + mi.fordblks);
 	buddy_verify();
 	kz_free_sized(large, 300 * KIB + 1);
+	kz_free_sized(exact, 256 * KIB);
 	kz_free_aligned_sized(huge, 16, 8 * MIB + 1);
 	kz_malloc_trim(0);
 	kz_get_pool_stats(&st);
