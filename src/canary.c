@@ -42,52 +42,116 @@ static uint64_t canary_key(const void *obj)
 	return x ^ (x >> 29);
 }
 
+/* The pattern byte: never zero, so that a zero written over it shows. */
 static uint8_t canary_byte(uint64_t key)
 {
 	return (uint8_t) (key >> 40) | 1;
 }
 
-void canary_arm(void *obj, size_t room, size_t size)
+/* The word that ends a slack of @slack bytes: keyed, and its first byte zero (little-endian). */
+static uint64_t canary_word(uint64_t key, size_t slack)
 {
-	uint64_t key = canary_key(obj), word = key ^ (room - size);
-
-	kz_assert(room >= size + KZ_CANARY_MIN);
-	memset((char *) obj + size, canary_byte(key), room - KZ_CANARY_MIN - size);
-	memcpy((char *) obj + room - KZ_CANARY_MIN, &word, sizeof(word));
+	return (key & ~(uint64_t) 0xff) ^ (uint64_t) slack << 8;
 }
 
-/* Whether [p, p + len) holds nothing but @byte: by words once p is word-aligned. */
-static bool bytes_are(const unsigned char *p, size_t len, uint8_t byte)
+/* Where the pattern bytes of a slack end: at the word, or with no room for one at the end. */
+static size_t pattern_end(size_t room, size_t size)
+{
+	return room - size >= KZ_CANARY_MIN ? room - KZ_CANARY_MIN : room;
+}
+
+/*
+ * The pattern of a slack: a zero byte, then @byte up to the word. By unaligned words from the
+ * request's end (x86-64 loads and stores them at no cost), the first with its low byte zero, the
+ * last overlapping the one before it; memset for long ones (page runs).
+ */
+static void pattern_fill(unsigned char *p, size_t len, uint8_t byte)
+{
+	uint64_t pattern = byte * 0x0101010101010101ull, first = pattern & ~(uint64_t) 0xff;
+	size_t i;
+
+	if (len < 8 || len > 64) {
+		memset(p, byte, len);
+		p[0] = 0; /* where a string filling the request ends */
+		return;
+	}
+	memcpy(p, &first, sizeof(first));
+	for (i = 8; i + 8 <= len; i += 8)
+		memcpy(p + i, &pattern, sizeof(pattern));
+	if (i < len)
+		memcpy(p + len - 8, &pattern, sizeof(pattern));
+}
+
+/* Whether the @len bytes at @p (at least 1) hold the pattern (pattern_fill), the same way. */
+static bool pattern_is(const unsigned char *p, size_t len, uint8_t byte)
 {
 	uint64_t pattern = byte * 0x0101010101010101ull, w;
-	size_t i = 0;
+	size_t i;
 
-	for (; i < len && ((uintptr_t) (p + i) & 7); i++)
-		if (p[i] != byte)
-			return false;
-	for (; i + 8 <= len; i += 8) {
+	if (len < 8) {
+		for (i = 1; i < len; i++)
+			if (p[i] != byte)
+				return false;
+		return p[0] == 0;
+	}
+	memcpy(&w, p, sizeof(w));
+	if (w != (pattern & ~(uint64_t) 0xff))
+		return false;
+	for (i = 8; i + 8 <= len; i += 8) {
 		memcpy(&w, p + i, sizeof(w));
 		if (w != pattern)
 			return false;
 	}
-	for (; i < len; i++)
-		if (p[i] != byte)
-			return false;
-	return true;
+	memcpy(&w, p + len - 8, sizeof(w));
+	return i == len || w == pattern;
 }
 
-size_t canary_check(const void *obj, size_t room, const char *func)
+void canary_arm(void *obj, size_t room, size_t size)
+{
+	uint64_t key = canary_key(obj), word = canary_word(key, room - size);
+	size_t end = pattern_end(room, size);
+	unsigned char *p = obj;
+
+	kz_assert(room >= size);
+	/* With a word, its first byte is the zero one when the pattern is empty (8 bytes). */
+	if (end > size)
+		pattern_fill(p + size, end - size, canary_byte(key));
+	if (end < room)
+		memcpy(p + end, &word, sizeof(word));
+}
+
+/* The pattern bytes of a slack (before its word, if it has one) are intact. */
+static void verify_pattern(const unsigned char *p, size_t room, size_t size, uint64_t key,
+			   const char *func)
+{
+	size_t end = pattern_end(room, size);
+
+	if (end > size && !pattern_is(p + size, end - size, canary_byte(key)))
+		kz_fatal(func, "write past the end of", p);
+}
+
+void canary_verify(const void *obj, size_t room, size_t size, const char *func)
 {
 	uint64_t key = canary_key(obj), word;
-	size_t size;
+
+	verify_pattern(obj, room, size, key, func);
+	if (room - size < KZ_CANARY_MIN)
+		return;
+	memcpy(&word, (const char *) obj + room - KZ_CANARY_MIN, sizeof(word));
+	if (word != canary_word(key, room - size))
+		kz_fatal(func, "write past the end of", obj);
+}
+
+/* The word gives the slack, so it needs no compare of its own; then the pattern before it. */
+size_t canary_check(const void *obj, size_t room, const char *func)
+{
+	uint64_t key = canary_key(obj), word, slack;
 
 	memcpy(&word, (const char *) obj + room - KZ_CANARY_MIN, sizeof(word));
-	word ^= key;
-	if (word < KZ_CANARY_MIN || word > room)
+	word ^= canary_word(key, 0);
+	slack = word >> 8;
+	if ((word & 0xff) || slack < KZ_CANARY_MIN || slack > room)
 		kz_fatal(func, "write past the end of", obj);
-	size = room - (size_t) word;
-	if (!bytes_are((const unsigned char *) obj + size, room - KZ_CANARY_MIN - size,
-		       canary_byte(key)))
-		kz_fatal(func, "write past the end of", obj);
-	return size;
+	verify_pattern(obj, room, room - (size_t) slack, key, func);
+	return room - (size_t) slack;
 }

@@ -58,12 +58,37 @@ static inline bool harden_zero_size(void)
 }
 
 /*
+ * Freed objects and blocks wait in a bounded quarantine before their memory is reused, and are
+ * checked when they leave it (KZMALLOC_CHECK=quarantine).
+ */
+static inline bool harden_quarantine(void)
+{
+	return kz_opt.check & KZ_CHECK_QUARANTINE;
+}
+
+/* Freed large and huge blocks are no-access until handed out again (KZMALLOC_CHECK=protect). */
+static inline bool harden_protect(void)
+{
+	return kz_opt.check & KZ_CHECK_PROTECT;
+}
+
+/*
  * The bytes a request needs beyond its size for the end-of-object canary (KZMALLOC_CHECK=canary,
  * not under memcheck): KZ_CANARY_MIN or 0; KZ_CANARY_MIN before start-up (canary.h).
  */
 static inline size_t harden_canary_room(void)
 {
 	return canary_room;
+}
+
+/*
+ * The room a page run adds for the canary: none with the guard page, so that a linear overflow of
+ * a run whose size is a page multiple faults at its first byte past the end; its canary is then
+ * only the slack of its last page, fewer than KZ_CANARY_MIN bytes or none (canary.h).
+ */
+static inline size_t harden_run_canary_room(void)
+{
+	return harden_guard() ? 0 : canary_room;
 }
 
 /* Class objects and page runs carry a canary. */

@@ -57,6 +57,15 @@ static size_t pages_of(size_t bytes)
 	return bytes ? (bytes + KZ_PAGE_SIZE - 1) >> KZ_PAGE_SHIFT : 1;
 }
 
+/*
+ * The pages of a run for @size bytes: with the canary's room, which with the guard page is none
+ * (the canary takes only the slack of the last page: harden_run_canary_room).
+ */
+static size_t run_pages(size_t size)
+{
+	return pages_of(size + harden_run_canary_room());
+}
+
 /* Which backend serves a request. */
 enum route_kind {
 	ROUTE_SLAB,  /* a class object; cls */
@@ -93,8 +102,9 @@ struct route {
  * fits with an aligned slot of it (SLOT_ALIGN_RATIO; the first from it up with an aligned slot
  * for every @align bytes of slab, so that the request takes no more pages than by the first way;
  * not under memcheck, whose slabs hand out odd slots only); either way an ordinary object of its
- * class afterwards. A page run with its guard page fits one chunk, else it is a mapping (which has
- * no canary). Inline: with @align constant the class loop folds away.
+ * class afterwards. A page run (run_pages: with the guard page, no room for the canary) with its
+ * guard page fits one chunk, else it is a mapping (which has no canary). Inline: with @align
+ * constant the class loop folds away.
  */
 /* The first class that holds @room whose size is a multiple of @align (KZ_NR_CLASSES: none). */
 static inline unsigned aligned_class(size_t room, size_t align)
@@ -132,7 +142,7 @@ static inline struct route kmalloc_route(size_t size, size_t align)
 		if (cls < KZ_NR_CLASSES)
 			return (struct route){.kind = ROUTE_SLAB, .cls = cls};
 	}
-	pages = pages_of(room);
+	pages = run_pages(size);
 	if (align <= KZ_CHUNK_SIZE && pages + harden_guard() <= KZ_CHUNK_PAGES)
 		return (struct route){.kind = ROUTE_LARGE, .pages = pages};
 	return (struct route){.kind = ROUTE_HUGE};
@@ -188,6 +198,15 @@ __attribute__((noinline)) static void *kmalloc_slot(size_t cls, size_t size, siz
 	return harden_pop(cls, e.obj, harden_pop_check, size);
 }
 
+/* With the canary: a run @p serves @size bytes, the rest of its pages is canary (large.h). */
+static void run_arm(void *p, size_t size)
+{
+	struct kz_page *head = pagemap_page(p);
+
+	large_set_request(head, size);
+	canary_arm(p, large_usable(head), size);
+}
+
 /* Serve @size bytes aligned to @align by route @r (kzmalloc started). */
 static void *alloc_routed(struct route r, size_t size, size_t align)
 {
@@ -202,7 +221,7 @@ static void *alloc_routed(struct route r, size_t size, size_t align)
 	case ROUTE_LARGE:
 		p = large_alloc(r.pages, align);
 		if (p && harden_canary())
-			canary_arm(p, r.pages << KZ_PAGE_SHIFT, size);
+			run_arm(p, size);
 		return p;
 	case ROUTE_HUGE:
 		return huge_alloc(size, align);
@@ -263,7 +282,8 @@ struct object {
  * with @freed the word for a freed one) and gives its room; free frees it and gives the pages
  * left for purge; fits says whether it could be what the request routed @r of @size bytes
  * returned (free_sized: a mapping may be longer than asked); resize keeps it where it is for
- * @size bytes when the new request's route is its own, or gives NULL (realloc moves it).
+ * @size bytes when the new request's route is its own, or gives NULL (realloc moves it); canary,
+ * for the kinds that carry one when it is on, checks it and gives the request's size.
  */
 struct object_ops {
 	size_t (*lookup)(void *ptr, const char *func, const char *freed, struct object *obj);
@@ -271,7 +291,7 @@ struct object_ops {
 	bool (*same_route)(const struct object *obj, struct route r);
 	bool (*fits)(const struct object *obj, struct route r, size_t size);
 	void *(*resize)(void *ptr, const struct object *obj, size_t size);
-	bool canary; /* its blocks carry the canary, when it is on */
+	size_t (*canary)(const void *ptr, const struct object *obj, const char *func);
 };
 
 /* What a pointer inside an object is called: no allocation is less than 16-byte aligned. */
@@ -295,6 +315,12 @@ static void *resize_in_place(void *ptr, const struct object *obj, size_t size)
 		canary_arm(ptr, obj->room, size);
 	}
 	return ptr;
+}
+
+/* A class object's canary records its size. */
+static size_t slab_canary(const void *ptr, const struct object *obj, const char *func)
+{
+	return canary_check(ptr, obj->room, func);
 }
 
 static void *no_resize(void *ptr, const struct object *obj, size_t size)
@@ -376,15 +402,29 @@ static bool large_fits(const struct object *obj, struct route r, size_t size)
 	return r.kind == ROUTE_LARGE && r.pages == obj->room >> KZ_PAGE_SHIFT;
 }
 
-/* As many pages: in place. More: in place if the pages after it are free. Fewer: moved (NULL). */
+/* A run's head records the request's size: its canary may have no word (canary.h). */
+static size_t large_canary(const void *ptr, const struct object *obj, const char *func)
+{
+	size_t size = large_request(obj->head);
+
+	canary_verify(ptr, obj->room, size, func);
+	return size;
+}
+
+/*
+ * As many pages: in place. More: in place if the pages after it are free (never with a guard
+ * page). Fewer: moved (NULL).
+ */
 static void *large_object_resize(void *ptr, const struct object *obj, size_t size)
 {
-	size_t pages = pages_of(size + harden_canary_room()), have = obj->room >> KZ_PAGE_SHIFT;
+	size_t pages = run_pages(size), have = obj->room >> KZ_PAGE_SHIFT;
 	struct object grown = *obj;
 
 	if (pages < have || (pages > have && !large_extend(obj->head, pages)))
 		return NULL;
 	grown.room = large_usable(obj->head);
+	if (harden_canary())
+		large_set_request(obj->head, size);
 	return resize_in_place(ptr, &grown, size);
 }
 
@@ -459,12 +499,13 @@ static size_t pages_lookup(void *ptr, const char *func, const char *freed, struc
 
 static const struct object_ops object_ops[KIND_NR] = {
 	[KIND_PAGES] = {.lookup = pages_lookup},
-	[KIND_SLAB] = {slab_lookup, slab_free, slab_same_route, route_fits, resize_in_place, true},
+	[KIND_SLAB] = {slab_lookup, slab_free, slab_same_route, route_fits, resize_in_place,
+		       slab_canary},
 	[KIND_LARGE] = {large_lookup, large_object_free, large_same_route, large_fits,
-			large_object_resize, true},
+			large_object_resize, large_canary},
 	[KIND_HUGE] = {huge_lookup, huge_object_free, huge_same_route, huge_fits,
-		       huge_object_resize, false},
-	[KIND_ZERO] = {zero_lookup, zero_object_free, zero_same_route, zero_fits, no_resize, false},
+		       huge_object_resize, NULL},
+	[KIND_ZERO] = {zero_lookup, zero_object_free, zero_same_route, zero_fits, no_resize, NULL},
 };
 
 /*
@@ -487,8 +528,8 @@ static void object_lookup(void *ptr, const char *func, bool freeing, struct obje
 		kz_fatal(func, freed, ptr);
 	obj->ops = &object_ops[head->kind < KIND_NR ? head->kind : KIND_PAGES];
 	obj->room = obj->ops->lookup(ptr, func, freed, obj);
-	obj->usable = obj->ops->canary && harden_canary() ? canary_check(ptr, obj->room, func)
-							  : obj->room;
+	obj->usable =
+		obj->ops->canary && harden_canary() ? obj->ops->canary(ptr, obj, func) : obj->room;
 }
 
 /* Free a looked-up object, then tell purge what that left it, with nothing held. */

@@ -8,6 +8,7 @@
 #define KZ_LARGE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "page.h"
 
@@ -26,6 +27,22 @@ size_t large_free(struct kz_page *head);
 static inline size_t large_usable(const struct kz_page *head)
 {
 	return ((size_t) head->nr_pages - (head->owner != NULL)) << KZ_PAGE_SHIFT;
+}
+
+/*
+ * With the canary: the run serves a request of @size bytes; its slack (under a page and the
+ * canary's room) is recorded in the head, where no overflow reaches it (canary.h).
+ */
+static inline void large_set_request(struct kz_page *head, size_t size)
+{
+	kz_assert(size <= large_usable(head) && large_usable(head) - size <= UINT16_MAX);
+	head->slack = (uint16_t) (large_usable(head) - size);
+}
+
+/* The request a run with the canary serves (large_set_request). */
+static inline size_t large_request(const struct kz_page *head)
+{
+	return large_usable(head) - head->slack;
 }
 
 #endif /* KZ_LARGE_H */

@@ -30,9 +30,9 @@ enum opt_kind { OPT_BOOL, OPT_MS, OPT_WORD, OPT_FLAGS };
 static const char *const init_words[] = {
 	[KZ_INIT_FREE] = "free", [KZ_INIT_ALLOC] = "alloc", [KZ_INIT_NONE] = "none", NULL};
 /* OPT_FLAGS: word i sets bit i; the two words after the bits mean none and all of them. */
-static const char *const check_words[] = {"full",    "canary", "guard", "zero-size",
-					  "default", "all",    NULL};
-static_assert(KZ_CHECK_ALL == (1 << 4) - 1, "check_words: one word per flag, then default, all");
+static const char *const check_words[] = {"full",    "canary",	"guard", "zero-size", "quarantine",
+					  "protect", "default", "all",	 NULL};
+static_assert(KZ_CHECK_ALL == (1 << 6) - 1, "check_words: one word per flag, then default, all");
 
 static const struct opt_desc {
 	const char *name;
@@ -43,7 +43,8 @@ static const struct opt_desc {
 } opt_table[] = {
 	{"INIT", OPT_WORD, &kz_opt.init, init_words, " (want free, alloc or none; ignored)"},
 	{"CHECK", OPT_FLAGS, &kz_opt.check, check_words,
-	 " (want a comma list of full, canary, guard, zero-size, or default or all; ignored)"},
+	 " (want a comma list of full, canary, guard, zero-size, quarantine, protect, or default "
+	 "or all; ignored)"},
 	{"STATS", OPT_BOOL, &kz_opt.stats, NULL, " (want 0 or 1; ignored)"},
 	{"PURGE_DELAY", OPT_MS, &kz_opt.purge_delay_ms, NULL, " (want milliseconds; ignored)"},
 	{"PURGE_THREAD", OPT_BOOL, &kz_opt.purge_thread, NULL, " (want 0 or 1; ignored)"},

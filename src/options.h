@@ -25,8 +25,10 @@ enum kz_check_flags {
 	KZ_CHECK_FULL = 1 << 0,	  /* "full": every byte of a reused object reads zero (INIT=free) */
 	KZ_CHECK_CANARY = 1 << 1, /* "canary": bytes past the request, checked by free */
 	KZ_CHECK_GUARD = 1 << 2,  /* "guard": a no-access page after every large and huge block */
-	KZ_CHECK_ZERO_SIZE = 1 << 3, /* "zero-size": malloc(0) points into a no-access region */
-	KZ_CHECK_ALL = (1 << 4) - 1,
+	KZ_CHECK_ZERO_SIZE = 1 << 3,  /* "zero-size": malloc(0) points into a no-access region */
+	KZ_CHECK_QUARANTINE = 1 << 4, /* "quarantine": freed memory waits before reuse, checked */
+	KZ_CHECK_PROTECT = 1 << 5,    /* "protect": freed large and huge blocks are no-access */
+	KZ_CHECK_ALL = (1 << 6) - 1,
 };
 
 struct kz_options {

@@ -107,8 +107,9 @@ struct kz_page {
 		} free;
 	};
 	union {
-		uint16_t head; /* tails: how many pages back the head is */
-		uint16_t cls;  /* slab heads: the class */
+		uint16_t head;	/* tails: how many pages back the head is */
+		uint16_t cls;	/* slab heads: the class */
+		uint16_t slack; /* large heads, canary on: the bytes past the request */
 	};
 	uint16_t nr_pages; /* allocated heads: pages in the block */
 	uint8_t order;	   /* heads: the order of the block it came from */

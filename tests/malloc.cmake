@@ -6,7 +6,7 @@
 #   test_malloc_zero    the zero contract, once per KZMALLOC_INIT mode (the
 #                       mode is also the program's argument)
 #   test_canary         KZMALLOC_CHECK=canary is invisible to a correct program,
-#                       once per KZMALLOC_INIT mode
+#                       once per KZMALLOC_INIT mode, and again with guard pages
 #   test_malloc_aligned every alignment to a page with every size up to twice it, mixed with
 #                       plain objects, and the pages many live ones take; once per
 #                       KZMALLOC_INIT mode and with KZMALLOC_CHECK=canary
@@ -20,7 +20,8 @@
 #   test_size_class     the class table, size_to_class, the slot-index reciprocal
 #   size_class_row.*    the table's row check refuses a slab of one object (memcheck's half)
 #   test_guard          KZMALLOC_CHECK=guard: overflows past large and huge blocks
-#                       fault (in a child), guard pages reused read as zero
+#                       fault (in a child), guard pages reused read as zero; again
+#                       with the canary, which then lives in a run's last page only
 #   test_sparse_free    a big block barely touched frees in milliseconds and no RSS,
 #                       and every freed block comes back zero, once per
 #                       KZMALLOC_INIT mode, and again with KZMALLOC_CHECK=guard
@@ -33,6 +34,7 @@ foreach(mode free alloc none)
   kz_unit_test(test_canary.${mode} SOURCE test_canary ARGS ${mode}
     ENV KZMALLOC_CHECK=canary KZMALLOC_INIT=${mode})
 endforeach()
+kz_unit_test(test_canary.guard SOURCE test_canary ARGS free ENV KZMALLOC_CHECK=canary,guard)
 foreach(mode free alloc none)
   kz_unit_test(test_malloc_aligned.${mode} SOURCE test_malloc_aligned ARGS ${mode}
     ENV KZMALLOC_INIT=${mode})
@@ -64,6 +66,8 @@ endforeach()
 kz_unit_test(test_sparse_free.guard SOURCE test_sparse_free ARGS free
   ENV KZMALLOC_CHECK=guard KZMALLOC_PURGE_DELAY=600000)
 kz_unit_test(test_guard ENV KZMALLOC_CHECK=guard KZMALLOC_PURGE_DELAY=600000)
+kz_unit_test(test_guard.canary SOURCE test_guard
+  ENV KZMALLOC_CHECK=canary,guard KZMALLOC_PURGE_DELAY=600000)
 # The API's promises hold with guard pages too (not again under memcheck).
 add_test(NAME test_malloc_api.guard COMMAND test_malloc_api)
 set_tests_properties(test_malloc_api.guard PROPERTIES LABELS unit ENVIRONMENT KZMALLOC_CHECK=guard)

@@ -1,15 +1,18 @@
 /*
  * test_canary.c - KZMALLOC_CHECK=canary seen from a program that behaves:
  * the canary is invisible. ctest runs it with the setting, once per
- * KZMALLOC_INIT mode that clears (free, alloc), the mode's name its
- * argument.
+ * KZMALLOC_INIT mode (free, alloc, none), the mode's name its argument, and
+ * again with KZMALLOC_CHECK=canary,guard (page runs then have no room for
+ * the canary, only their last page's slack).
  *
  * Every request gets exactly its size as the usable size (there is no
  * slack to write into, or the canary would be hit), memory still reads
- * zero, an object filled to its last byte frees cleanly, realloc in place
- * moves the canary (what it uncovers reads zero, what it keeps is kept),
- * the aligned variants keep their alignment, free_sized takes the very
- * size asked, and a freed object holds nothing of the canary. Writing past
+ * zero, an object filled to its last byte frees cleanly, a string filling
+ * it ends there (the canary's first byte is zero: strlen stops at the
+ * usable size), realloc in place moves the canary (what it uncovers reads
+ * zero, what it keeps is kept), the aligned variants keep their alignment,
+ * free_sized takes the very size asked, and a freed object holds nothing
+ * of the canary. Writing past
  * the end is the misuse programs' part (tests/misuse/malloc_canary_*).
  * Under memcheck the canary is off (its redzones serve): only the sizes'
  * lower bounds are checked there.
@@ -22,6 +25,7 @@
 #include <cmocka.h>
 
 #include "kztest.h"
+#include "options.h"
 
 #define KIB ((size_t) 1 << 10)
 #define MIB ((size_t) 1 << 20)
@@ -36,6 +40,7 @@ static const size_t edge_sizes[] = {
 
 static bool clears; /* the mode clears objects (free or alloc): fresh memory reads zero */
 static bool exact;  /* the canary is on: memcheck's redzones replace it under Valgrind */
+static bool guard;  /* KZMALLOC_CHECK=guard too: a run's canary is its last page's slack */
 
 static void check_usable(void *p, size_t size)
 {
@@ -49,6 +54,32 @@ static void *opaque(void *p)
 {
 	__asm__ volatile("" : "+r"(p));
 	return p;
+}
+
+/* A huge mapping carries no canary: it may be longer than asked. */
+static bool is_huge(size_t size)
+{
+	if (guard) /* a run and its guard page fit one chunk */
+		return (size + KZ_PAGE_SIZE - 1) / KZ_PAGE_SIZE + 1 > 1024;
+	return size + 8 > 4 * MIB;
+}
+
+/*
+ * Whether a string filling @size bytes has a terminator after it: not a page-multiple run with
+ * the guard page right after it (nor a huge mapping, as long as its pages).
+ */
+static bool has_slack(size_t size)
+{
+	return exact && !(size > 128 * KIB - 8 && guard && size % KZ_PAGE_SIZE == 0);
+}
+
+/* A string filling @p, an object of @size bytes, ends at its end. */
+static void check_string_ends(char *p, size_t size)
+{
+	if (!has_slack(size))
+		return;
+	memset(p, 'a', size);
+	assert_int_equal(strlen(opaque(p)), size);
 }
 
 static bool all_bytes(const void *p, size_t n, unsigned char byte)
@@ -65,7 +96,7 @@ static bool all_bytes(const void *p, size_t n, unsigned char byte)
 static void check_fresh(void *p, size_t size)
 {
 	assert_non_null(p);
-	if (size + 8 <= 4 * MIB) /* huge mappings carry no canary: they may be longer */
+	if (!is_huge(size))
 		check_usable(p, size);
 	else
 		assert_true(kz_malloc_usable_size(p) >= size);
@@ -120,10 +151,45 @@ static void aligned_variants(void **state)
 	kz_free(v);
 }
 
+/*
+ * A string filling an object's usable size ends there, in class objects and page runs: the
+ * canary's first byte is zero, so strlen stops there rather than reading on through the pattern.
+ */
+static void strings_end_at_the_usable_size(void **state)
+{
+	/* 1272 and 4 MiB - 8: a slack of the word alone */
+	static const size_t sizes[] = {1016,	    1017,	    1272,	   4088,
+				       131063,	    131064,	    131072,	   131073,
+				       200000,	    256 * KIB - 7,  256 * KIB - 1, 256 * KIB,
+				       1 * MIB + 1, 4 * MIB - 4097, 4 * MIB - 8};
+
+	(void) state;
+	if (!exact) /* memcheck's to report: the read past the end */
+		skip();
+	for (size_t size = 1; size <= 600; size++) {
+		char *p = kz_malloc(size);
+
+		check_string_ends(p, size);
+		kz_free(p);
+	}
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		char *p = kz_malloc(sizes[i]);
+
+		assert_non_null(p);
+		if (!is_huge(sizes[i])) {
+			assert_int_equal(kz_malloc_usable_size(p), sizes[i]);
+			check_string_ends(p, sizes[i]);
+		}
+		kz_free(p);
+	}
+}
+
 /* Grow and shrink within one class, then into a page run and back. */
 static void realloc_moves_the_canary(void **state)
 {
-	static const size_t steps[] = {20, 24, 10, 1, 0, 23, 150000, 150007, 140000, 150001, 5};
+	static const size_t steps[] = {20,     24,     10,     1,      0,	  23,
+				       150000, 150007, 140000, 150001, 256 * KIB, 256 * KIB - 3,
+				       100,    5};
 	char *p = kz_malloc(17);
 	size_t have = 17;
 
@@ -144,6 +210,7 @@ static void realloc_moves_the_canary(void **state)
 		assert_true(all_bytes(q, keep, 'a'));
 		if (clears)
 			assert_true(all_bytes(q + keep, size - keep, 0));
+		check_string_ends(q, size);
 		memset(q, 'a', size); /* to the last byte: the next realloc must not object */
 		p = q;
 		have = size;
@@ -174,11 +241,13 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_size_is_exact),
 		cmocka_unit_test(aligned_variants),
+		cmocka_unit_test(strings_end_at_the_usable_size),
 		cmocka_unit_test(realloc_moves_the_canary),
 		cmocka_unit_test(freed_object_holds_no_canary),
 	};
 
 	clears = argc < 2 || strcmp(argv[1], "none");
 	exact = !RUNNING_ON_VALGRIND;
+	guard = kz_opt.check & KZ_CHECK_GUARD;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,15 @@
  *     in use (pages_large, huge_bytes), sized frees accept the blocks, and
  *     everything freed and trimmed leaves the pool empty.
  *
+ * ctest runs it again with KZMALLOC_CHECK=canary,guard. A run then gets no
+ * room for the canary: its usable size is the request, the byte after its
+ * last page still faults (for a page multiple, the byte after the request),
+ * and a byte written into the slack of its last page, the canary, stops the
+ * free (SIGABRT), however few bytes the slack has; a NUL written at the
+ * request's end changes nothing (the canary's first byte is zero) and goes
+ * unseen. Realloc in place and moving, free_sized and the pool's counters
+ * agree with that.
+ *
  * Run with a long purge delay, so that freed mappings wait in the cache.
  */
 #include <setjmp.h>
@@ -31,6 +40,14 @@
 #define KIB ((size_t) 1 << 10)
 #define MIB ((size_t) 1 << 20)
 
+static bool canary; /* KZMALLOC_CHECK=canary too (off under memcheck) */
+
+/* What malloc_usable_size says of a run for @size bytes: the request, with the canary. */
+static size_t run_usable(size_t size)
+{
+	return canary ? size : page_align(size);
+}
+
 /* Hide a size from the compiler (the kz_ prototypes carry alloc_size). */
 static size_t opaque(size_t n)
 {
@@ -38,8 +55,8 @@ static size_t opaque(size_t n)
 	return n;
 }
 
-/* How a child that writes one byte at @p + @off ends. */
-static int child_write(void *p, size_t off)
+/* How a child that writes @byte at @p + @off, then frees @p if @free_it, ends. */
+static int child_write_byte(void *p, size_t off, char byte, bool free_it)
 {
 	int status = 0;
 	pid_t pid = fork();
@@ -47,27 +64,56 @@ static int child_write(void *p, size_t off)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		signal(SIGSEGV, SIG_DFL);
-		((volatile char *) p)[off] = 0x5a;
+		((volatile char *) p)[off] = byte;
+		if (free_it)
+			kz_free(p);
 		_exit(0);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	return status;
 }
 
-/* The last usable byte of @p is writable; the byte after it faults. */
+/* How a child that writes one byte at @p + @off ends. */
+static int child_write(void *p, size_t off)
+{
+	return child_write_byte(p, off, 0x5a, false);
+}
+
+static bool exited_0(int status)
+{
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static bool died_by(int status, int sig)
+{
+	return WIFSIGNALED(status) && WTERMSIG(status) == sig;
+}
+
+/*
+ * The last usable byte of @p is writable and frees cleanly; the byte after its last page faults;
+ * with the canary, the bytes between (the slack of the last page, under a page) are its canary:
+ * a byte written there stops the free.
+ */
 static void assert_guarded(const char *what, void *p)
 {
-	size_t usable = kz_malloc_usable_size(p);
-	int status;
+	size_t usable = kz_malloc_usable_size(p), end = page_align(usable);
 
 	assert_non_null(p);
 	print_message("%-34s %p usable %zu\n", what, p, usable);
-	status = child_write(p, usable - 1);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		fail_msg("%s: writing the last usable byte: status %#x", what, status);
-	status = child_write(p, usable);
-	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGSEGV)
-		fail_msg("%s: writing past the end did not fault (status %#x)", what, status);
+	if (!exited_0(child_write_byte(p, usable - 1, 0x5a, true)))
+		fail_msg("%s: writing the last usable byte and freeing failed", what);
+	if (!died_by(child_write(p, end), SIGSEGV))
+		fail_msg("%s: writing past the last page did not fault", what);
+	if (end == usable)
+		return;
+	assert_true(canary);
+	if (!died_by(child_write_byte(p, usable, 'x', true), SIGABRT))
+		fail_msg("%s: a byte in the slack canary went unseen", what);
+	if (!died_by(child_write_byte(p, end - 1, 'x', true), SIGABRT))
+		fail_msg("%s: the last byte of the slack canary went unseen", what);
+	/* the canary's first byte is zero: a NUL there is harmless, and unseen */
+	if (!exited_0(child_write_byte(p, usable, 0, true)))
+		fail_msg("%s: a NUL at the end of the request was refused", what);
 }
 
 static void overflow_faults(void **state)
@@ -82,9 +128,29 @@ static void overflow_faults(void **state)
 	assert_guarded("large 300 KiB", p);
 	kz_free(p);
 
+	p = kz_malloc(opaque(256 * KIB));
+	assert_int_equal(kz_malloc_usable_size(p), 256 * KIB);
+	assert_guarded("large 256 KiB", p);
+	kz_free_sized(p, 256 * KIB);
+
 	p = kz_malloc(opaque(200001));
-	assert_int_equal(kz_malloc_usable_size(p), 49 * 4096);
+	assert_int_equal(kz_malloc_usable_size(p), run_usable(200001));
 	assert_guarded("large 200001 bytes", p);
+	kz_free(p);
+
+	/* slack of 9 bytes (one pattern byte), 8 (the word alone), and 7 down to 1: a canary
+	 * shorter than its word */
+	for (size_t slack = 9; slack >= 1; slack--) {
+		p = kz_malloc(opaque(256 * KIB - slack));
+		assert_int_equal(kz_malloc_usable_size(p), run_usable(256 * KIB - slack));
+		assert_guarded("large 256 KiB less 1 to 9 bytes", p);
+		kz_free_sized(p, 256 * KIB - slack);
+	}
+
+	/* the largest run a guard leaves room for */
+	p = kz_malloc(opaque(4 * MIB - KZ_PAGE_SIZE));
+	assert_int_equal(kz_malloc_usable_size(p), 4 * MIB - KZ_PAGE_SIZE);
+	assert_guarded("large 4 MiB less a page", p);
 	kz_free(p);
 
 	p = kz_memalign(64 * KIB, opaque(300 * KIB + 5));
@@ -98,6 +164,34 @@ static void overflow_faults(void **state)
 	assert_ptr_equal(p, q);
 	assert_guarded("large after realloc in place", q);
 	kz_free(q);
+
+	/* ...and to a page multiple, the canary gone: the guard is right after it */
+	p = kz_malloc(opaque(256 * KIB - 100));
+	kzt_fill(p, 256 * KIB - 100, 1);
+	q = kz_realloc(p, opaque(256 * KIB));
+	assert_ptr_equal(p, q);
+	assert_int_equal(kz_malloc_usable_size(q), 256 * KIB);
+	assert_true(kzt_check(q, 256 * KIB - 100, 1));
+	assert_true(kzt_is_zero((char *) q + 256 * KIB - 100, 100));
+	assert_guarded("large after realloc to 256 KiB", q);
+	/* ...and back, the canary in the slack again */
+	p = kz_realloc(q, opaque(256 * KIB - 5));
+	assert_ptr_equal(p, q);
+	assert_int_equal(kz_malloc_usable_size(p), run_usable(256 * KIB - 5));
+	assert_guarded("large after realloc to 256 KiB - 5", p);
+	kz_free_sized(p, 256 * KIB - 5);
+
+	/* moved: from a class object to a page-multiple run, and from a run to a longer one */
+	p = kz_malloc(opaque(100));
+	kzt_fill(p, 100, 1);
+	q = kz_realloc(p, opaque(512 * KIB));
+	assert_true(kzt_check(q, 100, 1));
+	assert_guarded("large after realloc 100 -> 512 KiB", q);
+	p = kz_realloc(q, opaque(768 * KIB + 3));
+	assert_true(kzt_check(p, 100, 1));
+	assert_int_equal(kz_malloc_usable_size(p), run_usable(768 * KIB + 3));
+	assert_guarded("large after realloc -> 768 KiB + 3", p);
+	kz_free(p);
 
 	/* 1024 pages and a guard do not fit a chunk: a mapping */
 	p = kz_malloc(opaque(4 * MIB));
@@ -195,17 +289,19 @@ static void accounting(void **state)
 {
 	struct kz_pool_stats before, st;
 	struct mallinfo2 mi;
-	void *large, *huge;
+	void *large, *exact, *huge;
 
 	(void) state;
 	kz_malloc_trim(0);
 	kz_get_pool_stats(&before);
 	large = kz_malloc(opaque(300 * KIB + 1));
+	exact = kz_malloc(opaque(256 * KIB)); /* with the canary too: no page more for it */
 	huge = kz_malloc(opaque(8 * MIB + 1));
-	assert_int_equal(kz_malloc_usable_size(large), 76 * KZ_PAGE_SIZE);
+	assert_int_equal(kz_malloc_usable_size(large), run_usable(300 * KIB + 1));
+	assert_int_equal(kz_malloc_usable_size(exact), 256 * KIB);
 	assert_int_equal(kz_malloc_usable_size(huge), 8 * MIB + KZ_PAGE_SIZE);
 	kz_get_pool_stats(&st);
-	assert_int_equal(st.pages_large - before.pages_large, 76 + 1);
+	assert_int_equal(st.pages_large - before.pages_large, 76 + 1 + 64 + 1);
 	assert_int_equal(st.huge_mappings - before.huge_mappings, 1);
 	assert_int_equal(st.huge_bytes - before.huge_bytes, 8 * MIB + 2 * KZ_PAGE_SIZE);
 	mi = kz_mallinfo2();
@@ -213,6 +309,7 @@ static void accounting(void **state)
 	assert_int_equal(mi.arena, mi.uordblks + mi.fordblks);
 	buddy_verify();
 	kz_free_sized(large, 300 * KIB + 1);
+	kz_free_sized(exact, 256 * KIB);
 	kz_free_aligned_sized(huge, 16, 8 * MIB + 1);
 	kz_malloc_trim(0);
 	kz_get_pool_stats(&st);
@@ -231,5 +328,6 @@ int main(void)
 		cmocka_unit_test(accounting),
 	};
 
+	canary = (kz_opt.check & KZ_CHECK_CANARY) && !RUNNING_ON_VALGRIND;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

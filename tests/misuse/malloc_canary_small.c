@@ -1,4 +1,4 @@
-/* With KZMALLOC_CHECK=canary: one byte written past a 13-byte object (a string's missing NUL). */
+/* With KZMALLOC_CHECK=canary: one byte written past a 13-byte object (a 14th character). */
 #include <string.h>
 
 #include "misuse.h"
@@ -7,7 +7,7 @@ int main(void)
 {
 	char *p = malloc(13);
 
-	memcpy(p, "hello, world!", 14);
+	memcpy(p, "hello, world!\n", 14); /* not the NUL: the canary's first byte is one */
 	misuse_announce(p);
 	free(p);
 	return misuse_survived();
