@@ -28,7 +28,7 @@
 
 object_clear_fn clear_class[KZ_NR_CLASSES];
 static object_clear_fn clear_counted[KZ_NR_CLASSES]; /* with the report: what clear_count calls */
-static uint32_t clear_bytes[KZ_NR_CLASSES];	     /* with the report: what each routine clears */
+static uint32_t clear_bytes[KZ_NR_CLASSES];	     /* what each class's routine clears */
 static bool canary_clears_whole; /* with the canary: CLEAR_WHOLE, else only past the request */
 
 typedef char v16 __attribute__((vector_size(16), aligned(16)));
@@ -117,7 +117,7 @@ KZ_SIZE_CLASSES(CLEAR_ROUTINES)
  */
 static inline __attribute__((always_inline)) void clear_count(void *obj, size_t cls)
 {
-	vmstat_class_free(cls, clear_bytes[cls]);
+	vmstat_class_free(cls);
 	clear_counted[cls](obj);
 }
 
@@ -142,15 +142,17 @@ static const object_clear_fn clear_canary_class[KZ_NR_CLASSES] = {
 static const object_clear_fn clear_count_class[KZ_NR_CLASSES] = {KZ_SIZE_CLASSES(CLEAR_COUNT_ITEM)};
 
 /* With the report: the counting routines in front of the chosen ones. */
-static void clear_count_init(enum clear_mode mode)
+static void clear_count_init(void)
 {
 	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++) {
 		clear_counted[cls] = clear_class[cls];
-		clear_bytes[cls] = mode == CLEAR_WHOLE	   ? kz_class_size[cls]
-				   : mode == CLEAR_NOTHING ? 0
-							   : sizeof(uint64_t);
 		clear_class[cls] = clear_count_class[cls];
 	}
+}
+
+size_t clear_class_bytes(unsigned cls)
+{
+	return clear_bytes[cls];
 }
 
 void clear_init(enum clear_mode mode, bool canary, bool count)
@@ -162,6 +164,9 @@ void clear_init(enum clear_mode mode, bool canary, bool count)
 		routines = clear_avx2_class;
 	canary_clears_whole = mode == CLEAR_WHOLE;
 	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++) {
+		clear_bytes[cls] = mode == CLEAR_WHOLE	   ? kz_class_size[cls]
+				   : mode == CLEAR_NOTHING ? 0
+							   : sizeof(uint64_t);
 		if (canary)
 			clear_class[cls] = clear_canary_class[cls];
 		else if (mode == CLEAR_WHOLE)
@@ -170,5 +175,5 @@ void clear_init(enum clear_mode mode, bool canary, bool count)
 			clear_class[cls] = mode == CLEAR_FIRST_WORD ? clear_first_word : clear_none;
 	}
 	if (count)
-		clear_count_init(mode);
+		clear_count_init();
 }

@@ -40,4 +40,11 @@ enum clear_mode {
  */
 void clear_init(enum clear_mode mode, bool canary, bool count);
 
+/*
+ * The bytes class @cls's routine clears: the class's size by default, the first word with
+ * KZMALLOC_INIT=none, none with =alloc (with the canary and =none, also the bytes past the
+ * request, which are not counted). The report's bytes zeroed by free.
+ */
+size_t clear_class_bytes(unsigned cls);
+
 #endif /* KZ_CLEAR_H */

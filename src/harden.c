@@ -63,7 +63,8 @@ static bool object_is_zero(const void *obj, size_t size)
 	return true;
 }
 
-void *harden_pop_slow(size_t cls, void *obj, size_t size)
+/* Every setting but the report alone. */
+__attribute__((noinline)) static void *pop_checks(size_t cls, void *obj, size_t size)
 {
 	uint64_t check = harden_pop_check;
 	size_t room = kz_class_size[cls];
@@ -77,4 +78,14 @@ void *harden_pop_slow(size_t cls, void *obj, size_t size)
 	if (check & HARDEN_POP_STATS)
 		vmstat_class_alloc(cls, size);
 	return obj;
+}
+
+void *harden_pop_slow(size_t cls, void *obj, size_t size)
+{
+	/* The report alone: the fast path's check, then the count, with no stack frame. */
+	if (likely(harden_pop_check == HARDEN_POP_STATS && !*(const uint64_t *) obj)) {
+		vmstat_class_alloc(cls, size);
+		return obj;
+	}
+	return pop_checks(cls, obj, size);
 }

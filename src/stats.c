@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "buddy.h"
+#include "clear.h"
 #include "fatal.h"
 #include "huge.h"
 #include "kzmalloc.h"
@@ -166,13 +167,15 @@ static void program_name(char *name, size_t len)
 struct report_data {
 	char program[64];
 	long pid;
-	double run_time;	    /* seconds since start-up (or the fork) */
-	long peak_rss_kib;	    /* getrusage's ru_maxrss */
-	bool counting;		    /* KZMALLOC_STATS is on: the counters count */
-	struct vm_totals vm;	    /* the counters */
-	unsigned long class_allocs; /* of the mallocs, class objects */
-	unsigned long hits;	    /* of those, popped from the thread's stack */
-	size_t peak_pages;	    /* the pool's most pages in use */
+	double run_time;	      /* seconds since start-up (or the fork) */
+	long peak_rss_kib;	      /* getrusage's ru_maxrss */
+	bool counting;		      /* KZMALLOC_STATS is on: the counters count */
+	struct vm_totals vm;	      /* the counters */
+	unsigned long mallocs, frees; /* of every kind */
+	unsigned long zeroed_by_free; /* bytes: class objects' and the other kinds' */
+	unsigned long class_allocs;   /* of the mallocs, class objects */
+	unsigned long hits;	      /* of those, popped from the thread's stack */
+	size_t peak_pages;	      /* the pool's most pages in use */
 	struct kz_pool_stats st;
 	size_t metadata;
 };
@@ -191,8 +194,17 @@ static void report_gather(struct report_data *d)
 	d->counting = kz_opt.stats;
 	vmstat_sum(&d->vm);
 	d->class_allocs = 0;
-	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++)
-		d->class_allocs += d->vm.class_alloc[cls];
+	d->frees = d->vm.event[VM_FREE];
+	d->zeroed_by_free = d->vm.event[VM_ZEROED_FREE];
+	/* A forked child's own: what it inherited is the parent's to report. */
+	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++) {
+		unsigned long freed = d->vm.class_free[cls] - d->vm.class_free_inherited[cls];
+
+		d->class_allocs += d->vm.class_alloc[cls] - d->vm.class_alloc_inherited[cls];
+		d->frees += freed;
+		d->zeroed_by_free += freed * clear_class_bytes(cls);
+	}
+	d->mallocs = d->vm.event[VM_MALLOC] + d->class_allocs;
 	d->hits = d->class_allocs > d->vm.event[VM_TCACHE_MISS]
 			  ? d->class_allocs - d->vm.event[VM_TCACHE_MISS]
 			  : 0;
@@ -221,14 +233,14 @@ static void report_counters(struct report *r, const struct report_data *d)
 	report_add(r,
 		   "kzmalloc counters: mallocs %lu, frees %lu, reallocs %lu, bytes requested %lu, "
 		   "thread-cache hits %lu of %lu (%lu.%lu%%)\n",
-		   ev[VM_MALLOC], ev[VM_FREE], ev[VM_REALLOC], ev[VM_BYTES_REQUESTED], d->hits,
+		   d->mallocs, d->frees, ev[VM_REALLOC], ev[VM_BYTES_REQUESTED], d->hits,
 		   d->class_allocs, rate / 10, rate % 10);
 	report_add(
 		r,
 		"kzmalloc counters: slabs made %lu, pool grows %lu, peak in use %zu pages, bytes "
 		"zeroed %lu (by free %lu, by the purger %lu, at allocation %lu)\n",
 		ev[VM_SLAB_NEW], ev[VM_POOL_GROW], d->peak_pages,
-		ev[VM_ZEROED_FREE] + ev[VM_ZEROED_PURGER] + ev[VM_ZEROED_ALLOC], ev[VM_ZEROED_FREE],
+		d->zeroed_by_free + ev[VM_ZEROED_PURGER] + ev[VM_ZEROED_ALLOC], d->zeroed_by_free,
 		ev[VM_ZEROED_PURGER], ev[VM_ZEROED_ALLOC]);
 }
 
@@ -301,9 +313,9 @@ static void report_json(struct report *r, const struct report_data *d)
 			"\"tcache_hits\":%lu,\"class_mallocs\":%lu,\"slabs_made\":%lu,"
 			"\"pool_grows\":%lu,\"peak_pages_in_use\":%zu,\"zeroed_by_free\":%lu,"
 			"\"zeroed_by_purger\":%lu,\"zeroed_at_alloc\":%lu",
-			ev[VM_MALLOC], ev[VM_FREE], ev[VM_REALLOC], ev[VM_BYTES_REQUESTED], d->hits,
+			d->mallocs, d->frees, ev[VM_REALLOC], ev[VM_BYTES_REQUESTED], d->hits,
 			d->class_allocs, ev[VM_SLAB_NEW], ev[VM_POOL_GROW], d->peak_pages,
-			ev[VM_ZEROED_FREE], ev[VM_ZEROED_PURGER], ev[VM_ZEROED_ALLOC]);
+			d->zeroed_by_free, ev[VM_ZEROED_PURGER], ev[VM_ZEROED_ALLOC]);
 	report_add(r,
 		   ",\"chunks\":%zu,\"pages_mapped\":%zu,\"pages_in_use\":%zu,\"pages_slab\":%zu,"
 		   "\"pages_large\":%zu,\"pages_free\":%zu,\"pages_resident\":%zu,"

@@ -18,18 +18,17 @@
 __thread struct vm_event_state *vm_self __attribute__((tls_model("initial-exec")));
 struct vm_event_state vm_global;
 static _Atomic(struct vm_event_state *) vm_blocks;
+static unsigned long class_alloc_inherited[KZ_NR_CLASSES]; /* the class counts at the fork */
+static unsigned long class_free_inherited[KZ_NR_CLASSES];
 
-void vmstat_class_alloc(size_t cls, size_t size)
+void vmstat_global_class_alloc(size_t cls, size_t size)
 {
-	vm_count(VM_FIELD(event[VM_MALLOC]), 1);
-	vm_count(VM_FIELD(event[VM_BYTES_REQUESTED]), size);
 	vm_count(VM_FIELD(class_alloc[cls]), 1);
+	vm_count(VM_FIELD(event[VM_BYTES_REQUESTED]), size);
 }
 
-void vmstat_class_free(size_t cls, size_t zeroed)
+void vmstat_global_class_free(size_t cls)
 {
-	vm_count(VM_FIELD(event[VM_FREE]), 1);
-	vm_count(VM_FIELD(event[VM_ZEROED_FREE]), zeroed);
 	vm_count(VM_FIELD(class_free[cls]), 1);
 }
 
@@ -69,6 +68,8 @@ static void sum_block(struct vm_totals *t, struct vm_event_state *s)
 void vmstat_sum(struct vm_totals *t)
 {
 	memset(t, 0, sizeof(*t));
+	memcpy(t->class_alloc_inherited, class_alloc_inherited, sizeof(class_alloc_inherited));
+	memcpy(t->class_free_inherited, class_free_inherited, sizeof(class_free_inherited));
 	sum_block(t, &vm_global);
 	for (struct vm_event_state *s = atomic_load_explicit(&vm_blocks, memory_order_acquire); s;
 	     s = s->next)
@@ -83,6 +84,11 @@ static void reset_events(struct vm_event_state *s)
 
 void vmstat_fork_child(void)
 {
+	struct vm_totals t;
+
+	vmstat_sum(&t);
+	memcpy(class_alloc_inherited, t.class_alloc, sizeof(class_alloc_inherited));
+	memcpy(class_free_inherited, t.class_free, sizeof(class_free_inherited));
 	reset_events(&vm_global);
 	for (struct vm_event_state *s = atomic_load_explicit(&vm_blocks, memory_order_acquire); s;
 	     s = s->next)

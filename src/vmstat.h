@@ -27,23 +27,23 @@
 #include "size_class.h"
 
 enum vm_event_item {
-	VM_MALLOC,	    /* allocations handed out, of every kind */
-	VM_FREE,	    /* allocations given back */
+	VM_MALLOC,	    /* page runs, mappings, zero-size pointers handed out (+ class_alloc) */
+	VM_FREE,	    /* page runs, mappings, zero-size pointers given back (+ class_free) */
 	VM_REALLOC,	    /* realloc of a live pointer (a move also counts a malloc and a free) */
 	VM_BYTES_REQUESTED, /* the sizes the mallocs asked for */
 	VM_TCACHE_MISS,	    /* class objects not popped from the thread's stack */
 	VM_SLAB_NEW,	    /* slabs carved from pool blocks */
 	VM_POOL_GROW,	    /* chunks mapped for the pool */
-	VM_ZEROED_FREE,	    /* bytes cleared by the freeing thread (objects, runs, mappings) */
-	VM_ZEROED_PURGER,   /* bytes the purger cleared in the background */
-	VM_ZEROED_ALLOC,    /* bytes an allocation cleared: a dirty block handed out */
+	VM_ZEROED_FREE, /* bytes the freeing thread cleared of runs, mappings (objects: clear.h) */
+	VM_ZEROED_PURGER, /* bytes the purger cleared in the background */
+	VM_ZEROED_ALLOC,  /* bytes an allocation cleared: a dirty block handed out */
 	NR_VM_EVENTS
 };
 
 struct vm_event_state {
 	_Atomic unsigned long event[NR_VM_EVENTS];
-	_Atomic unsigned long class_alloc[KZ_NR_CLASSES]; /* class objects handed out */
-	_Atomic unsigned long class_free[KZ_NR_CLASSES];  /* class objects given back */
+	_Atomic unsigned long class_alloc[KZ_NR_CLASSES]; /* class objects handed out: mallocs */
+	_Atomic unsigned long class_free[KZ_NR_CLASSES];  /* class objects given back: frees */
 	struct vm_event_state *next;			  /* the registry: set once */
 	atomic_bool registered;
 };
@@ -86,12 +86,40 @@ static inline void count_vm_event(enum vm_event_item item)
 	count_vm_events(item, 1);
 }
 
+/* The two below for a thread without a block: atomic adds to the global one. */
+void vmstat_global_class_alloc(size_t cls, size_t size);
+void vmstat_global_class_free(size_t cls);
+
 /*
- * A class object of class @cls handed out for @size bytes / given back after @zeroed bytes of it
- * were cleared; the report is on (the pop check's stats bit, the counting clear routines).
+ * A class object of class @cls handed out for @size bytes, the report on (the pop check's stats
+ * bit): the thread's block loaded once, three plain adds.
  */
-void vmstat_class_alloc(size_t cls, size_t size);
-void vmstat_class_free(size_t cls, size_t zeroed);
+static inline void vmstat_class_alloc(size_t cls, size_t size)
+{
+	struct vm_event_state *s = vm_self;
+
+	if (unlikely(!s)) {
+		vmstat_global_class_alloc(cls, size);
+		return;
+	}
+	vm_add(&s->class_alloc[cls], 1);
+	vm_add(&s->event[VM_BYTES_REQUESTED], size);
+}
+
+/*
+ * A class object of class @cls freed (the counting clear routines): one add, the bytes its
+ * routine clears are the class's (clear_class_bytes), multiplied out by the report.
+ */
+static inline void vmstat_class_free(size_t cls)
+{
+	struct vm_event_state *s = vm_self;
+
+	if (unlikely(!s)) {
+		vmstat_global_class_free(cls);
+		return;
+	}
+	vm_add(&s->class_free[cls], 1);
+}
 
 /* The calling thread counts into @s from now on (its new cache's block); registers it once. */
 void vmstat_thread_start(struct vm_event_state *s);
@@ -102,15 +130,18 @@ void vmstat_thread_exit(void);
 /* The sums over every block, for the report. */
 struct vm_totals {
 	unsigned long event[NR_VM_EVENTS];
-	unsigned long class_alloc[KZ_NR_CLASSES];
+	unsigned long class_alloc[KZ_NR_CLASSES]; /* since start-up, a parent's before a fork too */
 	unsigned long class_free[KZ_NR_CLASSES];
+	unsigned long class_alloc_inherited[KZ_NR_CLASSES]; /* of them, a forked child's parent's */
+	unsigned long class_free_inherited[KZ_NR_CLASSES];
 };
 
 void vmstat_sum(struct vm_totals *t);
 
 /*
  * In a forked child (one thread, fork_child): the events start again from 0, so that a process
- * tree's reports add up; the class counts carry on, since the child holds the parent's objects.
+ * tree's reports add up; the class counts carry on, since the child holds the parent's objects,
+ * and their values at the fork are kept to tell the child's own mallocs and frees from them.
  */
 void vmstat_fork_child(void);
 
