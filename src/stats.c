@@ -58,6 +58,7 @@ void stats_init(void)
 	clock_gettime(CLOCK_MONOTONIC, &stats_start);
 	if (!kz_opt.stats)
 		return;
+	vmstat_init();
 	stats_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, STATS_FD_MIN);
 	if (kz_stats_file[0] && kz_stats_file[0] != '/') {
 		int dir = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -238,10 +239,11 @@ static void report_counters(struct report *r, const struct report_data *d)
 	report_add(
 		r,
 		"kzmalloc counters: slabs made %lu, pool grows %lu, peak in use %zu pages, bytes "
-		"zeroed %lu (by free %lu, by the purger %lu, at allocation %lu)\n",
+		"zeroed %lu (by free %lu, by the purger %lu, at allocation %lu), bytes purged "
+		"%zu\n",
 		ev[VM_SLAB_NEW], ev[VM_POOL_GROW], d->peak_pages,
 		d->zeroed_by_free + ev[VM_ZEROED_PURGER] + ev[VM_ZEROED_ALLOC], d->zeroed_by_free,
-		ev[VM_ZEROED_PURGER], ev[VM_ZEROED_ALLOC]);
+		ev[VM_ZEROED_PURGER], ev[VM_ZEROED_ALLOC], d->st.pages_purged << KZ_PAGE_SHIFT);
 }
 
 /*

@@ -32,6 +32,11 @@ void vmstat_global_class_free(size_t cls)
 	vm_count(VM_FIELD(class_free[cls]), 1);
 }
 
+void vmstat_init(void)
+{
+	vg_atomics(&vm_global, sizeof(vm_global));
+}
+
 void vmstat_thread_start(struct vm_event_state *s)
 {
 	if (!atomic_load_explicit(&s->registered, memory_order_relaxed)) {

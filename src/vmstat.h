@@ -121,6 +121,9 @@ static inline void vmstat_class_free(size_t cls)
 	vm_add(&s->class_free[cls], 1);
 }
 
+/* Start-up, with the report on: the global block made known to helgrind as atomics. */
+void vmstat_init(void);
+
 /* The calling thread counts into @s from now on (its new cache's block); registers it once. */
 void vmstat_thread_start(struct vm_event_state *s);
 
