@@ -69,9 +69,10 @@ __attribute__((noinline)) static void *pop_checks(size_t cls, void *obj, size_t 
 	uint64_t check = harden_pop_check;
 	size_t room = kz_class_size[cls];
 
-	if (check & HARDEN_POP_CLEAR)
+	if (check & HARDEN_POP_CLEAR) {
 		memset(obj, 0, room);
-	else if (!object_is_zero(obj, check & HARDEN_POP_FULL ? room : sizeof(uint64_t)))
+		count_vm_events(VM_ZEROED_ALLOC, room);
+	} else if (!object_is_zero(obj, check & HARDEN_POP_FULL ? room : sizeof(uint64_t)))
 		kz_fatal("malloc", "write after free", obj);
 	if (check & HARDEN_POP_CANARY)
 		canary_arm(obj, room, size);

@@ -36,7 +36,7 @@ enum vm_event_item {
 	VM_POOL_GROW,	    /* chunks mapped for the pool */
 	VM_ZEROED_FREE, /* bytes the freeing thread cleared of runs, mappings (objects: clear.h) */
 	VM_ZEROED_PURGER, /* bytes the purger cleared in the background */
-	VM_ZEROED_ALLOC,  /* bytes an allocation cleared: a dirty block handed out */
+	VM_ZEROED_ALLOC,  /* bytes an allocation cleared: a dirty block, an object (INIT=alloc) */
 	NR_VM_EVENTS
 };
 
