@@ -130,8 +130,9 @@ static void cache_name(char *name, size_t len, unsigned size)
 }
 
 /*
- * The program's name, as ps shows it (/proc/self/comm), else its executable's basename, else
- * "?"; read without allocating. Anything but printable ASCII, a quote, a backslash or a slash
+ * The program's name, as ps shows it (/proc/self/comm; the whole of argv[0]'s basename where comm
+ * is the kernel's 15-byte cut of it), else its executable's basename, else "?"; read without
+ * allocating. Anything but printable ASCII, a quote, a backslash or a slash
  * becomes '_', so that the name goes into a line, a JSON string and a file name as it is.
  */
 static void program_name(char *name, size_t len)
@@ -145,6 +146,10 @@ static void program_name(char *name, size_t len)
 		close(fd);
 		while (n > 0 && name[n - 1] == '\n')
 			n--;
+	}
+	if (n == 15 && !strncmp(program_invocation_short_name, name, 15)) {
+		n = (ssize_t) strnlen(program_invocation_short_name, len - 1);
+		memcpy(name, program_invocation_short_name, (size_t) n);
 	}
 	if (n <= 0) {
 		ssize_t p = readlink("/proc/self/exe", path, sizeof(path) - 1);
