@@ -5,6 +5,7 @@
 # name stays in the directory of start-up; a file that cannot be opened gives one warning), the
 # JSON line, and every line starting with kzmalloc.
 set -euo pipefail
+umask 022 # the report file's 0644 shows as 644
 child=$1 lib=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
