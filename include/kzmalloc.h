@@ -103,7 +103,11 @@ KZ_API void kz_malloc_stats(void);
 KZ_API int kz_malloc_info(int options, FILE *stream);
 KZ_API int kz_mallopt(int param, int value);
 
-/* Write the statistics report (the buddyinfo line and the pool counters) to @fd. */
+/*
+ * Write the statistics report to @fd: its header (program, PID, run time, peak RSS), the counters
+ * (with KZMALLOC_STATS set), the slabinfo table, the buddyinfo line, the pool's pages and one JSON
+ * line with the same numbers. Every line starts with "kzmalloc " or {"kzmalloc":.
+ */
 KZ_API void kz_stats_print(int fd);
 
 #ifdef __cplusplus

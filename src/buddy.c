@@ -82,6 +82,7 @@
 #include "purge.h"
 #include "resident.h"
 #include "vg.h"
+#include "vmstat.h"
 
 /* Blocks isolated per purge pass: bounds how long the pool lock is held. */
 #define PURGE_BATCH 32
@@ -110,6 +111,7 @@ static struct buddy_pool {
 	struct kz_list chunks; /* every mapped chunk */
 	size_t nr_chunks;
 	size_t pages_in_use;
+	size_t pages_peak; /* the most pages_in_use has been */
 	size_t pages_by_kind[KIND_NR];
 	size_t pages_resident;
 	size_t pages_dirty;
@@ -429,6 +431,13 @@ static struct kz_page *buddy_pick(unsigned order, unsigned *high, bool *queued)
 	return NULL;
 }
 
+/* Pages in use went up: keep the peak (the report's). Pool lock held. */
+static void pages_peak_update(void)
+{
+	if (pool.pages_in_use > pool.pages_peak)
+		pool.pages_peak = pool.pages_in_use;
+}
+
 /*
  * Take a free block that holds @nr_pages (buddy_pick), split it to size and give its unused
  * tail back (to the zero queue, what is dirty of one that was queued). Returns the run's counts
@@ -463,6 +472,7 @@ static struct kz_page *buddy_take(size_t nr_pages, unsigned order, enum page_kin
 	}
 	page_prep_compound(page, order, nr_pages, kind);
 	pool.pages_in_use += nr_pages;
+	pages_peak_update();
 	pool.pages_by_kind[kind] += nr_pages;
 	pool.pages_resident -= count->resident;
 	pool.pages_dirty -= count->dirty;
@@ -482,6 +492,7 @@ static struct kz_page *buddy_grow(size_t nr_pages, unsigned order, enum page_kin
 
 	if (!mem)
 		return NULL;
+	count_vm_event(VM_POOL_GROW);
 	vg_noaccess(mem, KZ_CHUNK_SIZE);
 	chunk = chunk_register(mem, KZ_CHUNK_SIZE, KIND_NR, NULL);
 	if (!chunk) {
@@ -552,6 +563,7 @@ struct kz_page *buddy_alloc(size_t nr_pages, unsigned align_order, enum page_kin
 	if (page && count.resident) {
 		clear_pages(page, nr_pages);
 		atomic_fetch_add_explicit(&pool.pages_zeroed, count.dirty, memory_order_relaxed);
+		count_vm_events(VM_ZEROED_ALLOC, (unsigned long) count.dirty << KZ_PAGE_SHIFT);
 		if (count.resident == nr_pages)
 			page->state = PAGE_ZEROED; /* the owner's hint: all of it resident */
 	}
@@ -608,6 +620,7 @@ static bool extend_take(struct kz_page *head, size_t nr_pages, enum page_kind ki
 	if (head->order < order)
 		head->order = (uint8_t) order;
 	pool.pages_in_use += nr_pages - old;
+	pages_peak_update();
 	pool.pages_by_kind[kind] += nr_pages - old;
 	pool.pages_resident -= count->resident;
 	pool.pages_dirty -= count->dirty;
@@ -633,6 +646,7 @@ bool buddy_extend(struct kz_page *head, size_t nr_pages, enum page_kind kind)
 	vg_defined(page_address(head + old), (nr_pages - old) << KZ_PAGE_SHIFT);
 	clear_pages(head + old, nr_pages - old);
 	atomic_fetch_add_explicit(&pool.pages_zeroed, count.dirty, memory_order_relaxed);
+	count_vm_events(VM_ZEROED_ALLOC, (unsigned long) count.dirty << KZ_PAGE_SHIFT);
 	if (count.resident != nr_pages - old)
 		head->state = PAGE_CLEAN; /* the owner's hint: not all of it resident now */
 	return true;
@@ -746,6 +760,7 @@ static size_t buddy_zero(uint32_t min_age)
 			    page->free.stamp, false);
 		pthread_mutex_unlock(&pool.lock);
 		atomic_fetch_add_explicit(&pool.pages_zeroed, done, memory_order_relaxed);
+		count_vm_events(VM_ZEROED_PURGER, (unsigned long) done << KZ_PAGE_SHIFT);
 		pages += nr;
 		cleared += done;
 	}
@@ -946,6 +961,16 @@ void buddy_stats(struct kz_pool_stats *st)
 	st->pages_purged = pool.pages_purged;
 	st->chunks_unmapped = pool.chunks_unmapped;
 	pthread_mutex_unlock(&pool.lock);
+}
+
+size_t buddy_pages_peak(void)
+{
+	size_t peak;
+
+	pthread_mutex_lock(&pool.lock);
+	peak = pool.pages_peak;
+	pthread_mutex_unlock(&pool.lock);
+	return peak;
 }
 
 #define VERIFY(cond)                                                                               \

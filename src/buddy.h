@@ -87,6 +87,9 @@ bool buddy_purge_pending(void);
 /* The pool's figures of @stats: all but the huge mappings' (huge_stats). */
 void buddy_stats(struct kz_pool_stats *stats);
 
+/* The most pages the pool has had in use at once (the report's peak). */
+size_t buddy_pages_peak(void);
+
 /* Walk every chunk and free list and check each invariant; fatal if one is broken. */
 void buddy_verify(void);
 

@@ -11,7 +11,10 @@
  * With the canary each class has its own canary routine too, which knows its class's size, so a
  * routine needs nothing but the object (no page-map walk).
  *
- * No state but the table; no locks (written before any thread allocates).
+ * With the report on (KZMALLOC_STATS) a counting routine per class stands in front of the chosen
+ * one and counts the free (vmstat.h).
+ *
+ * No state but the tables; no locks (written before any thread allocates).
  */
 #include "clear.h"
 
@@ -19,10 +22,13 @@
 #include <string.h>
 
 #include "canary.h"
+#include "vmstat.h"
 
 #define CLEAR_INLINE_MAX 1024
 
 object_clear_fn clear_class[KZ_NR_CLASSES];
+static object_clear_fn clear_counted[KZ_NR_CLASSES]; /* with the report: what clear_count calls */
+static uint32_t clear_bytes[KZ_NR_CLASSES];	     /* what each class's routine clears */
 static bool canary_clears_whole; /* with the canary: CLEAR_WHOLE, else only past the request */
 
 typedef char v16 __attribute__((vector_size(16), aligned(16)));
@@ -104,6 +110,27 @@ static void clear_canary(void *obj, size_t room)
 	}
 KZ_SIZE_CLASSES(CLEAR_ROUTINES)
 
+/*
+ * With the report on, every class's routine is a counting one: free's fast path ends in a call
+ * through clear_class, so this sees every class object freed, and free pays nothing when the
+ * report is off. The class comes from the routine (one per class), the object needs no lookup.
+ */
+static inline __attribute__((always_inline)) void clear_count(void *obj, size_t cls)
+{
+	vmstat_class_free(cls);
+	clear_counted[cls](obj);
+}
+
+#define CLEAR_CLASS_ITEM(size, order, cap) CLEAR_CLASS_##size,
+enum { KZ_SIZE_CLASSES(CLEAR_CLASS_ITEM) }; /* each size's class, as a constant */
+
+#define CLEAR_COUNT_ROUTINE(size, order, cap)                                                      \
+	static void clear_count_##size(void *obj)                                                  \
+	{                                                                                          \
+		clear_count(obj, CLEAR_CLASS_##size);                                              \
+	}
+KZ_SIZE_CLASSES(CLEAR_COUNT_ROUTINE)
+
 #define CLEAR_SSE2_ITEM(size, order, cap)   clear_sse2_##size,
 #define CLEAR_AVX2_ITEM(size, order, cap)   clear_avx2_##size,
 #define CLEAR_CANARY_ITEM(size, order, cap) clear_canary_##size,
@@ -111,8 +138,24 @@ static const object_clear_fn clear_sse2_class[KZ_NR_CLASSES] = {KZ_SIZE_CLASSES(
 static const object_clear_fn clear_avx2_class[KZ_NR_CLASSES] = {KZ_SIZE_CLASSES(CLEAR_AVX2_ITEM)};
 static const object_clear_fn clear_canary_class[KZ_NR_CLASSES] = {
 	KZ_SIZE_CLASSES(CLEAR_CANARY_ITEM)};
+#define CLEAR_COUNT_ITEM(size, order, cap) clear_count_##size,
+static const object_clear_fn clear_count_class[KZ_NR_CLASSES] = {KZ_SIZE_CLASSES(CLEAR_COUNT_ITEM)};
 
-void clear_init(enum clear_mode mode, bool canary)
+/* With the report: the counting routines in front of the chosen ones. */
+static void clear_count_init(void)
+{
+	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++) {
+		clear_counted[cls] = clear_class[cls];
+		clear_class[cls] = clear_count_class[cls];
+	}
+}
+
+size_t clear_class_bytes(unsigned cls)
+{
+	return clear_bytes[cls];
+}
+
+void clear_init(enum clear_mode mode, bool canary, bool count)
 {
 	const object_clear_fn *routines = clear_sse2_class;
 
@@ -121,6 +164,9 @@ void clear_init(enum clear_mode mode, bool canary)
 		routines = clear_avx2_class;
 	canary_clears_whole = mode == CLEAR_WHOLE;
 	for (unsigned cls = 0; cls < KZ_NR_CLASSES; cls++) {
+		clear_bytes[cls] = mode == CLEAR_WHOLE	   ? kz_class_size[cls]
+				   : mode == CLEAR_NOTHING ? 0
+							   : sizeof(uint64_t);
 		if (canary)
 			clear_class[cls] = clear_canary_class[cls];
 		else if (mode == CLEAR_WHOLE)
@@ -128,4 +174,6 @@ void clear_init(enum clear_mode mode, bool canary)
 		else
 			clear_class[cls] = mode == CLEAR_FIRST_WORD ? clear_first_word : clear_none;
 	}
+	if (count)
+		clear_count_init();
 }

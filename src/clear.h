@@ -10,7 +10,8 @@
  * memset. With KZMALLOC_INIT=none it clears the first word only, which the
  * allocation path checks for a write after free; with =alloc, nothing.
  * With KZMALLOC_CHECK=canary every class's routine checks the canary first
- * (canary.h) and clears it with the rest.
+ * (canary.h) and clears it with the rest. With KZMALLOC_STATS a counting routine stands in front
+ * of each (vmstat.h): free's fast path needs no test for the report either.
  *
  * Written once by clear_init, during start-up, before any object exists;
  * read-only afterwards.
@@ -33,8 +34,17 @@ enum clear_mode {
 	CLEAR_NOTHING,	  /* KZMALLOC_INIT=alloc: allocation clears */
 };
 
-/* Fill clear_class for @mode, each routine checking the canary first if @canary (after
- * canary_init). */
-void clear_init(enum clear_mode mode, bool canary);
+/*
+ * Fill clear_class for @mode, each routine checking the canary first if @canary (after
+ * canary_init), and counting the free for the report first if @count.
+ */
+void clear_init(enum clear_mode mode, bool canary, bool count);
+
+/*
+ * The bytes class @cls's routine clears: the class's size by default, the first word with
+ * KZMALLOC_INIT=none, none with =alloc (with the canary and =none, also the bytes past the
+ * request, which are not counted). The report's bytes zeroed by free.
+ */
+size_t clear_class_bytes(unsigned cls);
 
 #endif /* KZ_CLEAR_H */

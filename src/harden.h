@@ -8,7 +8,8 @@
  * one load for them and the layers below the hardening one (slab, large, huge) may use them as
  * they use options.h: they read settings, they call nothing. What is decided once at start-up
  * from them (harden_init: the canary, the clear routines, the pop check, the class table of
- * malloc's fast path) is harden.c's. No locks.
+ * malloc's fast path) is harden.c's; so is what makes the report's counting free when it is off
+ * (the pop check's stats bit, the counting clear routines). No locks.
  */
 #ifndef KZ_HARDEN_H
 #define KZ_HARDEN_H
@@ -106,6 +107,7 @@ enum harden_pop {
 	HARDEN_POP_CLEAR = 1,  /* KZMALLOC_INIT=alloc: clear the object */
 	HARDEN_POP_FULL = 2,   /* KZMALLOC_CHECK=full: check the whole object, not its first word */
 	HARDEN_POP_CANARY = 4, /* the canary: fill the object's */
+	HARDEN_POP_STATS = 8,  /* KZMALLOC_STATS: count the allocation (vmstat.h) */
 };
 
 /* The pop check every thread cache starts with; set by harden_init. */
@@ -127,8 +129,8 @@ void harden_init(void);
 
 /*
  * The pop check's other branch, for @obj of class @cls handed out for a request of @size bytes:
- * clear it, check all of it, or stop the process at a write after free; then arm its canary.
- * Returns @obj.
+ * clear it, check all of it, or stop the process at a write after free; then arm its canary and
+ * count it for the report. Returns @obj.
  */
 void *harden_pop_slow(size_t cls, void *obj, size_t size) __attribute__((returns_nonnull));
 

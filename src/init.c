@@ -9,12 +9,11 @@
  *
  * fork walks the lock-order table below: every lock, in that order, before
  * it, and back the other way after it, in the parent and the child alike.
- * At exit the destructor prints the report if KZMALLOC_STATS asks for it;
+ * At exit the destructor prints the report if KZMALLOC_STATS asks for it (stats.c);
  * Debug builds check the pool's invariants one last time.
  */
 #include "init.h"
 
-#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <unistd.h>
@@ -30,20 +29,13 @@
 #include "purge.h"
 #include "quarantine.h"
 #include "slab.h"
+#include "stats.h"
 #include "tcache.h"
 #include "vg.h"
 #include "zero_size.h"
 
 atomic_bool kz_ready;
 static atomic_int kz_started;
-
-/*
- * Where the exit report goes: a private copy of stderr, taken at start-up,
- * because programs such as coreutils close stderr in their own exit
- * handlers, which run before library destructors. Placed high and
- * close-on-exec, out of the program's way.
- */
-static int stats_fd = -1;
 
 /*
  * Lock order: a thread that holds a lock takes only locks further down.
@@ -120,11 +112,13 @@ static void fork_parent(void)
  * so it releases them as the parent does (the mutexes are of the default
  * type, which any thread may release): re-initialising them instead would
  * leave helgrind and DRD believing the child still holds them. The purger's
- * state is reset first, while purger.lock is still held.
+ * state is reset first, while purger.lock is still held, and the report's
+ * run time and counters start again (the child reports for itself).
  */
 static void fork_child(void)
 {
 	purge_fork_child();
+	stats_fork_child();
 	release_locks();
 }
 
@@ -140,8 +134,7 @@ void kz_init_slow(void)
 	vg_init(); /* first: the layers below set themselves up for memcheck */
 	options_init();
 	harden_init(); /* the canary, the clear routines, the pop check: before any object */
-	if (kz_opt.stats)
-		stats_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 512);
+	stats_init();
 	purge_init();
 	buddy_init(); /* the pool's shrinker first: the ones above feed it */
 	large_init();
@@ -165,6 +158,5 @@ __attribute__((destructor)) static void kz_destructor(void)
 	purge_exit();
 	if (kz_debug)
 		buddy_verify();
-	if (kz_opt.stats)
-		kz_stats_print(stats_fd >= 0 ? stats_fd : STDERR_FILENO);
+	stats_exit();
 }

@@ -18,6 +18,10 @@
  * refills. Under memcheck no thread has a cache: class objects are handed out one at a time and
  * wait in the quarantine (quarantine.h) when freed.
  *
+ * With KZMALLOC_STATS the slow paths count what they serve (vmstat.h): page runs, mappings,
+ * zero-size pointers and reallocs here, class objects in the pop check's slow branch and the
+ * clear routines.
+ *
  * Owns no state and no locks. free preserves errno. The free slow path (object_free) is where
  * purge is told what a free left for it, once, after the backend is done and with no lock held
  * (purge.h).
@@ -41,6 +45,7 @@
 #include "purge.h"
 #include "quarantine.h"
 #include "vg.h"
+#include "vmstat.h"
 #include "zero_size.h"
 
 /* The alignment every allocation gets. */
@@ -159,6 +164,7 @@ static void *memcheck_alloc(size_t cls, size_t size)
 	struct tcache_entry e;
 	void *obj;
 
+	count_vm_event(VM_TCACHE_MISS);
 	if (!slab_refill((unsigned) cls, &e, 1))
 		return NULL;
 	vg_alloc(e.obj, room, true);
@@ -192,6 +198,7 @@ __attribute__((noinline)) static void *kmalloc_slot(size_t cls, size_t size, siz
 
 	if (obj)
 		return obj;
+	count_vm_event(VM_TCACHE_MISS);
 	if (!slab_alloc_aligned((unsigned) cls, align, &e))
 		return NULL;
 	*e.live = 1;
@@ -205,6 +212,16 @@ static void run_arm(void *p, size_t size)
 
 	large_set_request(head, size);
 	canary_arm(p, large_usable(head), size);
+}
+
+/* A page run, mapping or zero-size pointer handed out: counted here (class objects by the pop). */
+static void *count_alloc(void *p, size_t size)
+{
+	if (p) {
+		count_vm_event(VM_MALLOC);
+		count_vm_events(VM_BYTES_REQUESTED, size);
+	}
+	return p;
 }
 
 /* Serve @size bytes aligned to @align by route @r (kzmalloc started). */
@@ -222,11 +239,11 @@ static void *alloc_routed(struct route r, size_t size, size_t align)
 		p = large_alloc(r.pages, align);
 		if (p && harden_canary())
 			run_arm(p, size);
-		return p;
+		return count_alloc(p, size);
 	case ROUTE_HUGE:
-		return huge_alloc(size, align);
+		return count_alloc(huge_alloc(size, align), size);
 	case ROUTE_ZERO:
-		return zero_size_alloc(align);
+		return count_alloc(zero_size_alloc(align), size);
 	default:
 		errno = ENOMEM;
 		return NULL;
@@ -385,6 +402,7 @@ static size_t large_lookup(void *ptr, const char *func, const char *freed, struc
 static size_t large_object_free(void *ptr, const struct object *obj)
 {
 	(void) ptr;
+	count_vm_event(VM_FREE);
 	return large_free(obj->head);
 }
 
@@ -439,6 +457,7 @@ static size_t huge_lookup(void *ptr, const char *func, const char *freed, struct
 static size_t huge_object_free(void *ptr, const struct object *obj)
 {
 	(void) ptr;
+	count_vm_event(VM_FREE);
 	return huge_free(page_chunk(obj->head));
 }
 
@@ -473,6 +492,7 @@ static size_t zero_lookup(void *ptr, const char *func, const char *freed, struct
 
 static size_t zero_object_free(void *ptr, const struct object *obj)
 {
+	count_vm_event(VM_FREE);
 	zero_size_free(obj->head, ptr);
 	return 0;
 }
@@ -680,6 +700,7 @@ void *krealloc(void *ptr, size_t size)
 
 	if (!ptr)
 		return kmalloc(size);
+	count_vm_event(VM_REALLOC);
 	fresh = krealloc_class(ptr, size, &done);
 	if (done)
 		return fresh;

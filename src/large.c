@@ -55,6 +55,7 @@
 #include "purge.h"
 #include "resident.h"
 #include "vg.h"
+#include "vmstat.h"
 
 /* Freed runs whose guard page is still no-access, newest first. */
 static _Atomic(struct kz_page *) large_stuck;
@@ -159,8 +160,10 @@ static enum buddy_fill large_clear(struct kz_page *head, bool zero)
 	size_t usable = large_usable(head);
 
 	if (head->state == PAGE_ZEROED) {
-		if (zero)
+		if (zero) {
 			resident_zero(addr, usable, false);
+			count_vm_events(VM_ZEROED_FREE, usable);
+		}
 		return zero ? BUDDY_ZEROED : BUDDY_DIRTY;
 	}
 	resident_clear(addr, usable >> KZ_PAGE_SHIFT, zero ? RESIDENT_CLEAR : RESIDENT_MARK, head);

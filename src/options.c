@@ -24,7 +24,9 @@ struct kz_options kz_opt = {
 	.check = 0,
 };
 
-enum opt_kind { OPT_BOOL, OPT_MS, OPT_WORD, OPT_FLAGS };
+char kz_stats_file[KZ_STATS_FILE_MAX];
+
+enum opt_kind { OPT_BOOL, OPT_MS, OPT_WORD, OPT_FLAGS, OPT_STATS };
 
 /* The values of a word setting, in the order of its enum. */
 static const char *const init_words[] = {
@@ -45,7 +47,8 @@ static const struct opt_desc {
 	{"CHECK", OPT_FLAGS, &kz_opt.check, check_words,
 	 " (want a comma list of full, canary, guard, zero-size, quarantine, protect, or default "
 	 "or all; ignored)"},
-	{"STATS", OPT_BOOL, &kz_opt.stats, NULL, " (want 0 or 1; ignored)"},
+	{"STATS", OPT_STATS, &kz_opt.stats, NULL,
+	 " (want 0, 1 or a file name with a / or a %p; ignored)"},
 	{"PURGE_DELAY", OPT_MS, &kz_opt.purge_delay_ms, NULL, " (want milliseconds; ignored)"},
 	{"PURGE_THREAD", OPT_BOOL, &kz_opt.purge_thread, NULL, " (want 0 or 1; ignored)"},
 };
@@ -120,6 +123,25 @@ static bool parse_flags(const char *s, const char *const *words, unsigned *out)
 	return true;
 }
 
+/*
+ * KZMALLOC_STATS: a boolean, or a file to write the report to. A file's name has a '/' or a '%'
+ * (./stats.txt, /tmp/kz.%p), so that a misspelt boolean is still told apart from it.
+ */
+static bool parse_stats(const char *s, bool *out)
+{
+	size_t len = strlen(s);
+
+	if (parse_bool(s, out)) {
+		kz_stats_file[0] = '\0';
+		return true;
+	}
+	if (!strpbrk(s, "/%") || len >= sizeof(kz_stats_file))
+		return false;
+	memcpy(kz_stats_file, s, len + 1);
+	*out = true;
+	return true;
+}
+
 static void option_set(const char *setting)
 {
 	const char *name = setting + strlen("KZMALLOC_");
@@ -138,6 +160,8 @@ static void option_set(const char *setting)
 			ok = eq && parse_ms(eq + 1, o->value);
 		else if (o->kind == OPT_WORD)
 			ok = eq && parse_word(eq + 1, o->words, o->value);
+		else if (o->kind == OPT_STATS)
+			ok = eq && parse_stats(eq + 1, o->value);
 		else
 			ok = eq && parse_flags(eq + 1, o->words, o->value);
 		if (!ok)

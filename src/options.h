@@ -33,13 +33,20 @@ enum kz_check_flags {
 
 struct kz_options {
 	enum kz_init_mode init;	 /* KZMALLOC_INIT: free, alloc or none */
-	bool stats;		 /* KZMALLOC_STATS: print the report at exit */
+	bool stats;		 /* KZMALLOC_STATS: count, and print the report at exit */
 	uint32_t purge_delay_ms; /* KZMALLOC_PURGE_DELAY: how long free pages stay before purge */
 	bool purge_thread;	 /* KZMALLOC_PURGE_THREAD: purge in the background when idle */
 	unsigned check;		 /* KZMALLOC_CHECK: enum kz_check_flags */
 };
 
 extern KZ_HIDDEN struct kz_options kz_opt;
+
+/*
+ * KZMALLOC_STATS=FILE: where the report goes instead of stderr, "" for stderr; a name with a '/'
+ * or a '%' (%p the PID, %n the program's name, %% a '%'), at most KZ_STATS_FILE_MAX - 1 bytes.
+ */
+#define KZ_STATS_FILE_MAX 1024
+extern KZ_HIDDEN char kz_stats_file[KZ_STATS_FILE_MAX];
 
 /* Scan environ (no getenv, no allocation); warn once per bad setting. */
 void options_init(void);

@@ -65,6 +65,7 @@
 
 #include "os.h"
 #include "util.h"
+#include "vmstat.h"
 
 /* Pages per mincore call: a 512-byte vector, one 2 MiB transparent huge page. */
 #define RESIDENT_BATCH 512
@@ -118,8 +119,11 @@ static void mark(const struct sweep *s, size_t first, size_t nr, enum page_state
 /* Resident pages: cleared now, or left dirty for the pool. */
 static void clear_run(const struct sweep *s, size_t first, size_t nr)
 {
-	if (s->how != RESIDENT_MARK)
+	if (s->how != RESIDENT_MARK) {
 		resident_zero(s->base + (first << KZ_PAGE_SHIFT), nr << KZ_PAGE_SHIFT, s->cold);
+		count_vm_events(s->how == RESIDENT_CLEAR_COLD ? VM_ZEROED_PURGER : VM_ZEROED_FREE,
+				(unsigned long) nr << KZ_PAGE_SHIFT);
+	}
 	mark(s, first, nr, s->how != RESIDENT_MARK ? PAGE_ZEROED : PAGE_DIRTY);
 }
 

@@ -54,6 +54,7 @@
 #include "pagemap.h"
 #include "purge.h"
 #include "vg.h"
+#include "vmstat.h"
 
 /* The most entries a shared array holds: two stacks of the largest thread-cache capacity. */
 #define SHARED_MAX (2 * KZ_TCACHE_MAX_CAP)
@@ -229,6 +230,7 @@ static struct slab *slab_new(struct kmem_cache *cache, unsigned cls)
 	cache->nr_slabs++;
 	cache->nr_free += cache->capacity;
 	empty_add(cache, 1);
+	count_vm_event(VM_SLAB_NEW);
 	return slab;
 }
 
@@ -556,7 +558,8 @@ void slab_info(unsigned cls, struct slab_info *info)
 	pthread_mutex_lock(&cache->lock);
 	info->num_slabs = cache->nr_slabs;
 	info->num_objs = cache->nr_slabs * cache->capacity;
-	info->active_objs = info->num_objs - cache->nr_free;
+	/* Out of the slabs, less what waits in the shared array: held, or cached by threads. */
+	info->active_objs = info->num_objs - cache->nr_free - shared_arrays[cls].avail;
 	pthread_mutex_unlock(&cache->lock);
 	info->objs_per_slab = cache->capacity;
 	info->pages_per_slab = cache->pages;

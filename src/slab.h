@@ -105,7 +105,7 @@ static inline bool slab_slot(const struct slab *slab, const void *obj, size_t *s
 
 /* slabinfo: per class. */
 struct slab_info {
-	size_t active_objs; /* held by the program or cached by threads */
+	size_t active_objs; /* out of the slabs and the shared array: held, or cached by threads */
 	size_t num_objs;
 	size_t num_slabs;
 	unsigned objs_per_slab;

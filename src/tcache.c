@@ -23,6 +23,9 @@
  * Under memcheck no thread has a cache: the API's memcheck route (kmalloc.c)
  * never comes here, and the stacks of tcache_none stay empty and full.
  *
+ * With the report on, a cache carries the counters of the threads that had it (vmstat.h): they go
+ * with it onto the spare list and on to the next thread, and stay registered for the report.
+ *
  * A cache is its thread's alone. spare.lock guards the spare list, a leaf,
  * held for a push or a pop only (init.c's lock order). tcache_key is created
  * at start-up (tcache_init), before any thread has a cache.
@@ -96,6 +99,8 @@ static struct tcache *tcache_create(void)
 		slot += class_cap[cls];
 	}
 	tcache_self = tc;
+	if (kz_opt.stats)
+		vmstat_thread_start(&tc->events);
 	/* May allocate (keys past the first 32): the cache is in place by now. */
 	pthread_setspecific(tcache_key, tc);
 	return tc;
@@ -112,6 +117,7 @@ void *tcache_refill(size_t cls, size_t size)
 	struct tcache_entry e;
 	size_t cap;
 
+	count_vm_event(VM_TCACHE_MISS);
 	if (tc == &tcache_none && tcache_state == TCACHE_NONE)
 		tc = tcache_create();
 	if (!tc || tc == &tcache_none) {
@@ -216,6 +222,7 @@ static void tcache_destroy(void *arg)
 
 	tcache_self = &tcache_none;
 	tcache_state = TCACHE_DEAD;
+	vmstat_thread_exit(); /* before the cache and its counters can be another thread's */
 	pthread_mutex_lock(&spare.lock);
 	tc->next = spare.list;
 	spare.list = tc;

@@ -12,6 +12,7 @@
 
 #include "harden.h"
 #include "slab.h"
+#include "vmstat.h"
 
 /*
  * Per class a stack of cached objects: [base, top) are cached, [top, end) free slots. Three
@@ -24,6 +25,7 @@ struct tcache {
 	struct tcache_entry *end[KZ_NR_CLASSES];
 	uint64_t pop_check;  /* harden_pop_check (harden.h), in the cache for the pop's one load */
 	struct tcache *next; /* on the spare list, once its thread has exited */
+	struct vm_event_state events; /* the report's counters of the threads that had this cache */
 	struct tcache_entry storage[];
 };
 
