@@ -2,11 +2,11 @@
  * quarantine.c - freed class objects waiting for reuse (quarantine.h): the shared FIFO, and the
  * hardening quarantine's per-thread rings and allocation stacks.
  *
- * Owns the FIFO: ring[(first + i) % max] for i < count, oldest first, from the metadata arena,
- * and each thread's struct qthread. Invariants (quarantine.lock): count <= max; bytes is the sum
- * of the held objects' class sizes, per_class[cls] the number held of class cls; a slot outside
- * the held range is all zero (no stale pointer for the leak checker). Objects taken off the FIFO
- * go to slab_flush after the lock is dropped, so the lock is a leaf.
+ * Owns the FIFO: ring[(first + i) % max] for i < count (max a power of two), oldest first, from the
+ * metadata arena, and each thread's struct qthread. Invariants (quarantine.lock): count <= max;
+ * bytes is the sum of the held objects' class sizes, per_class[cls] the number held of class cls; a
+ * slot outside the held range is all zero (no stale pointer for the leak checker). Objects taken
+ * off the FIFO go to slab_flush after the lock is dropped, so the lock is a leaf.
  *
  * A struct qthread (its thread's alone, no lock): ring[(first + i) % QUARANTINE_THREAD_MAX] for
  * i < count, oldest first, bytes their class sizes; per class the objects to hand out,
@@ -23,6 +23,7 @@
  */
 #include "quarantine.h"
 
+#include <assert.h>
 #include <string.h>
 
 #include "fatal.h"
@@ -36,6 +37,12 @@ struct held {
 	struct tcache_entry e;
 	unsigned cls;
 };
+
+/* The rings are indexed by a mask. */
+static_assert(!(QUARANTINE_MAX & (QUARANTINE_MAX - 1)) &&
+		      !(QUARANTINE_SHARED_MAX & (QUARANTINE_SHARED_MAX - 1)) &&
+		      !(QUARANTINE_THREAD_MAX & (QUARANTINE_THREAD_MAX - 1)),
+	      "the bounds on counts are powers of two");
 
 static struct {
 	pthread_mutex_t lock;
@@ -94,9 +101,13 @@ void quarantine_init(void)
 	quarantine.ring = meta_alloc(quarantine.max * sizeof(struct held), 16);
 }
 
-/* Whether the @size bytes at @w (a multiple of 16) read zero: or-ed a line at a time. */
-static bool words_zero(const uint64_t *w, size_t size)
+/*
+ * Whether the @size bytes at @obj (a multiple of 16) read zero: or-ed a line at a time (vector
+ * code), tested after each line.
+ */
+static bool bytes_zero(const void *obj, size_t size)
 {
+	const uint64_t *w = obj;
 	size_t n = size / sizeof(*w), i = 0;
 	uint64_t any = 0;
 
@@ -119,15 +130,14 @@ static bool words_zero(const uint64_t *w, size_t size)
 static void quarantine_check(size_t cls, const void *obj, const char *func)
 {
 	size_t size = kz_class_size[cls];
-	const uint64_t *w = obj;
 	bool ok;
 
 	if (!harden_init_on_free())
-		ok = w[0] == 0;
+		ok = *(const uint64_t *) obj == 0;
 	else if (size <= QUARANTINE_CHECK_WHOLE || harden_check_full())
-		ok = words_zero(w, size);
+		ok = bytes_zero(obj, size);
 	else
-		ok = words_zero(w, 64) && words_zero(w + (size - 64) / 8, 64);
+		ok = bytes_zero(obj, 64) && bytes_zero((const char *) obj + size - 64, 64);
 	if (unlikely(!ok))
 		kz_fatal(func, "write after free", obj);
 }
@@ -142,7 +152,7 @@ static size_t quarantine_take(struct held *out, size_t max, bool all)
 
 		out[n++] = *h;
 		*h = (struct held){{NULL, NULL}, 0}; /* no stale copy for the leak checker */
-		quarantine.first = (quarantine.first + 1) % quarantine.max;
+		quarantine.first = (quarantine.first + 1) & (quarantine.max - 1);
 		quarantine.count--;
 		quarantine.bytes -= kz_class_size[out[n - 1].cls];
 		quarantine.per_class[out[n - 1].cls]--;
@@ -154,7 +164,7 @@ static size_t quarantine_take(struct held *out, size_t max, bool all)
 static void quarantine_put(const struct held *h)
 {
 	kz_assert(quarantine.count < quarantine.max);
-	quarantine.ring[(quarantine.first + quarantine.count) % quarantine.max] = *h;
+	quarantine.ring[(quarantine.first + quarantine.count) & (quarantine.max - 1)] = *h;
 	quarantine.count++;
 	quarantine.bytes += kz_class_size[h->cls];
 	quarantine.per_class[h->cls]++;
@@ -343,19 +353,31 @@ static void ring_put(struct qthread *qt, const struct held *h)
 	qt->bytes += kz_class_size[h->cls];
 }
 
+/* A full ring (by count or bytes): its oldest to the FIFO, for an object of @size bytes. */
+__attribute__((noinline)) static size_t ring_make_room(struct qthread *qt, size_t size)
+{
+	struct held out[QUARANTINE_BATCH];
+	size_t n, nr_pages = 0;
+
+	while ((n = ring_take(qt, out, size, false)) != 0)
+		nr_pages += shared_add(out, n);
+	return nr_pages;
+}
+
 size_t quarantine_free(unsigned cls, struct tcache_entry e)
 {
 	struct qthread *qt = qthread_get();
-	struct held h = {e, cls}, out[QUARANTINE_BATCH];
-	size_t n, nr_pages = 0;
+	struct held h = {e, cls};
+	size_t size = kz_class_size[cls], nr_pages = 0;
 
 	/* With KZMALLOC_INIT=alloc free clears nothing: the word the checks read, at least. */
 	if (harden_init_on_alloc())
 		*(uint64_t *) e.obj = 0;
-	if (!qt)
+	if (unlikely(!qt))
 		return shared_add(&h, 1);
-	while ((n = ring_take(qt, out, kz_class_size[cls], false)) != 0)
-		nr_pages += shared_add(out, n);
+	if (unlikely(qt->count == QUARANTINE_THREAD_MAX ||
+		     qt->bytes + size > QUARANTINE_THREAD_BYTES))
+		nr_pages = ring_make_room(qt, size);
 	ring_put(qt, &h);
 	return nr_pages;
 }
