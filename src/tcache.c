@@ -21,7 +21,10 @@
  * which tells purge when everything is done.
  *
  * Under memcheck no thread has a cache: the API's memcheck route (kmalloc.c)
- * never comes here, and the stacks of tcache_none stay empty and full.
+ * never comes here, and the stacks of tcache_none stay empty and full. With
+ * KZMALLOC_CHECK=quarantine none has one either: a LIFO stack is what hands a
+ * freed object straight back, and the quarantine (quarantine.h) keeps its own
+ * per-thread ring and stacks instead, reached from the same slow paths.
  *
  * A cache is its thread's alone. spare.lock guards the spare list, a leaf,
  * held for a push or a pop only (init.c's lock order). tcache_key is created
