@@ -99,8 +99,7 @@ static const uint8_t class_order[KZ_NR_CLASSES] = {KZ_SIZE_CLASSES(KZ_CLASS_ORDE
 
 static struct kmem_cache kmalloc_caches[KZ_NR_CLASSES];
 
-/* Refills take slots at random (KZMALLOC_CHECK=quarantine, not under memcheck). Set by slab_init.
- */
+/* Refills take slots at random (the quarantine, not under memcheck). Set by slab_init. */
 static bool slab_random;
 static struct array_cache shared_arrays[KZ_NR_CLASSES];
 

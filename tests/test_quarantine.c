@@ -2,16 +2,20 @@
  * test_quarantine.c - KZMALLOC_CHECK=quarantine (ctest sets it): a freed class object is not
  * handed out again at once, nor within the quarantine's bounds; the quarantine stays within
  * them however long a program frees; kz_trim empties it; threads that exit with objects in it
- * leak nothing; and the slots a refill hands out come in no predictable order.
+ * leak nothing; fork while threads free leaves the child a working heap; and the slots a refill
+ * hands out come in no predictable order.
  *
  * Under memcheck the hardening quarantine is memcheck's own (quarantine.h): the tests skip.
  */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -241,6 +245,60 @@ static void thread_exit_leaks_nothing(void **state)
 	assert_int_equal(pages_slab(), 0);
 }
 
+static atomic_bool stop_churn;
+
+static void *churn_until_stopped(void *arg)
+{
+	while (!atomic_load(&stop_churn))
+		if (churn(arg))
+			return arg;
+	return NULL;
+}
+
+/*
+ * fork while threads free into their quarantines and the shared one: the child's heap works, its
+ * own quarantine delays and empties, and no lock is left held.
+ */
+static void fork_while_threads_free(void **state)
+{
+	enum { THREADS = 4, FORKS = 8 };
+	pthread_t t[THREADS];
+
+	(void) state;
+	SKIP_UNDER_MEMCHECK();
+	atomic_store(&stop_churn, false);
+	for (uintptr_t i = 0; i < THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, churn_until_stopped, (void *) (i + 1)),
+				 0);
+	for (unsigned f = 0; f < FORKS; f++) {
+		int status;
+		pid_t pid = fork();
+
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			void *p = kz_malloc(64), *q;
+
+			kz_free(p);
+			q = kz_malloc(64);
+			if (!q || q == p || churn((void *) 99))
+				_exit(1);
+			kz_free(q);
+			kz_trim();
+			_exit(0);
+		}
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	atomic_store(&stop_churn, true);
+	for (unsigned i = 0; i < THREADS; i++) {
+		void *ret;
+
+		assert_int_equal(pthread_join(t[i], &ret), 0);
+		assert_null(ret);
+	}
+	kz_trim();
+}
+
 /* The offsets from the lowest of @n objects of @size bytes, taken from fresh slabs. */
 static void fresh_order(size_t size, uintptr_t *off, unsigned n)
 {
@@ -291,6 +349,7 @@ int main(void)
 		cmocka_unit_test(bounded),
 		cmocka_unit_test(trim_empties),
 		cmocka_unit_test(thread_exit_leaks_nothing),
+		cmocka_unit_test(fork_while_threads_free),
 		cmocka_unit_test(random_order),
 	};
 
