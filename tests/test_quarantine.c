@@ -176,8 +176,8 @@ static void bounded(void **state)
 		pages[r] = pages_slab();
 		assert_true(pages[r] * KZ_PAGE_SIZE <= bound);
 	}
-	/* The loop freed hundreds of MiB; the slabs held a few. */
-	assert_true(freed > 50 * bound);
+	/* The loop freed hundreds of MiB (fewer under the sanitizers); the slabs held a few. */
+	assert_true(freed > 50 * bound / kzt_scale());
 	print_message("slab pages after each round: %zu %zu %zu %zu (bound %zu)\n", pages[0],
 		      pages[1], pages[2], pages[3], bound / KZ_PAGE_SIZE);
 	for (unsigned k = 0; k < LIVE; k++)
@@ -266,6 +266,8 @@ static void fork_while_threads_free(void **state)
 
 	(void) state;
 	SKIP_UNDER_MEMCHECK();
+	if (KZT_ASAN)
+		skip(); /* ASan's own allocator is not fork-safe with threads (as for test_fork) */
 	atomic_store(&stop_churn, false);
 	for (uintptr_t i = 0; i < THREADS; i++)
 		assert_int_equal(pthread_create(&t[i], NULL, churn_until_stopped, (void *) (i + 1)),
