@@ -40,8 +40,10 @@ static atomic_int kz_started;
 /*
  * Lock order: a thread that holds a lock takes only locks further down.
  *
- *   1. quarantine.lock              memcheck's delayed frees; objects leave it
- *      (quarantine.c)               for the slabs after it is dropped
+ *   1. quarantine.lock              the delayed frees (memcheck's, or the
+ *      (quarantine.c)               shared overflow) and the spare thread
+ *                                   rings; objects leave it for the slabs after
+ *                                   it is dropped
  *   2. spare.lock (tcache.c)        exited threads' caches; a push or a pop
  *   3. kmem_cache.lock (slab.c)     one per class, never two at once (fork
  *                                   takes them in class order): partial lists,

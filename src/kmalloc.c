@@ -16,7 +16,9 @@
  * adds the page-map walk and the class's clear routine. A pop that finds the stack empty comes
  * to kmalloc_miss, which starts kzmalloc and the purger thread if wanted before the thread cache
  * refills. Under memcheck no thread has a cache: class objects are handed out one at a time and
- * wait in the quarantine (quarantine.h) when freed.
+ * wait in the quarantine (quarantine.h) when freed. With KZMALLOC_CHECK=quarantine no thread has
+ * one either: the miss path and the free slow path, which every allocation and free then
+ * reaches, go to the hardening quarantine, which delays and randomizes reuse.
  *
  * With KZMALLOC_STATS the slow paths count what they serve (vmstat.h): page runs, mappings,
  * zero-size pointers and reallocs here, class objects in the pop check's slow branch and the
@@ -184,6 +186,8 @@ void *kmalloc_miss(size_t cls, size_t size)
 		cls = kmalloc_route(size, KZ_MIN_ALIGN).cls;
 	if (unlikely(vg_memcheck))
 		return memcheck_alloc(cls, size);
+	if (harden_quarantine())
+		return quarantine_alloc(cls, size);
 	return tcache_refill(cls, size);
 }
 
@@ -201,6 +205,8 @@ __attribute__((noinline)) static void *kmalloc_slot(size_t cls, size_t size, siz
 	count_vm_event(VM_TCACHE_MISS);
 	if (!slab_alloc_aligned((unsigned) cls, align, &e))
 		return NULL;
+	if (harden_quarantine())
+		return quarantine_reuse(cls, e, size);
 	*e.live = 1;
 	return harden_pop(cls, e.obj, harden_pop_check, size);
 }
@@ -358,7 +364,8 @@ static size_t slab_lookup(void *ptr, const char *func, const char *freed, struct
 
 /*
  * A class object's free once it is known live (by the lookup, or by kfree_fast): cleared, then
- * cached by the thread; under memcheck, told and quarantined. The pages that left the pool.
+ * cached by the thread; under memcheck, told and quarantined; with KZMALLOC_CHECK=quarantine,
+ * quarantined. The pages that left the pool.
  */
 static size_t slab_release(struct slab *slab, void *ptr, uint8_t *live)
 {
@@ -370,6 +377,8 @@ static size_t slab_release(struct slab *slab, void *ptr, uint8_t *live)
 		vg_free(ptr);
 		return quarantine_add(cls, (struct tcache_entry){ptr, live});
 	}
+	if (harden_quarantine())
+		return quarantine_free(cls, (struct tcache_entry){ptr, live});
 	return tcache_free(cls, ptr, live);
 }
 

@@ -76,6 +76,13 @@ void *os_thread_tls_block(pthread_t thread);
 void os_wait(void *word, uint32_t value, uint32_t ms);
 void os_wake(void *word);
 
+/*
+ * 64 bits from the kernel's generator (getrandom), for seeding the hardening's cheap generators
+ * at start-up; where the kernel refuses (no entropy yet, a seccomp filter), a mix of the
+ * randomized addresses and the clock. Not for the fast paths: a syscall.
+ */
+uint64_t os_random_seed(void);
+
 /* A coarse monotonic clock in milliseconds; wraps after 49 days. */
 uint32_t os_now_ms(void);
 

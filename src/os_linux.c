@@ -1,6 +1,6 @@
 /*
  * os_linux.c - the OS layer on Linux: mmap, munmap, mremap, mprotect,
- * madvise, mincore, the clock, and a futex for the purger's nap.
+ * madvise, mincore, the clock, a futex for the purger's nap, and random seeds.
  *
  * Owns no state and takes no locks. mremap moves huge mappings without copying. Aligned mappings
  * are made by mapping size + align and trimming both ends, so no address hint games are needed and
@@ -21,6 +21,7 @@
 #include <linux/futex.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -339,4 +340,15 @@ uint32_t os_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	return (uint32_t) ((uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000);
+}
+
+uint64_t os_random_seed(void)
+{
+	uint64_t seed, fallback;
+
+	/* GRND_NONBLOCK: at early boot the pool may not be ready; then the fallback. */
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t) sizeof(seed))
+		return seed;
+	fallback = (uintptr_t) &seed ^ ((uint64_t) os_now_ms() << 32) ^ (uint64_t) getpid();
+	return fallback * 0x9e3779b97f4a7c15ull;
 }

@@ -17,6 +17,7 @@
 #include "kzmalloc.h"
 #include "pagemap.h"
 #include "purge.h"
+#include "quarantine.h"
 
 unsigned kz_get_order(size_t size)
 {
@@ -76,6 +77,8 @@ void kz_free_page(void *addr)
 size_t kz_trim(void)
 {
 	kz_init();
+	/* What the quarantine holds first: its objects leave their slabs empty for the purge. */
+	quarantine_trim();
 	return purge_all();
 }
 

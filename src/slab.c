@@ -34,6 +34,12 @@
  *
  *   - the shared array: avail <= limit; every entry is an object of the class, not live.
  *
+ * With KZMALLOC_CHECK=quarantine (not under memcheck) a refill takes each slot at a random place
+ * in its slab, the first free one from a random slot on (hardened_malloc's choice), so that the
+ * addresses a thread gets say nothing about where the next object lies; each cache has its own
+ * generator (cache lock), seeded at start-up. The shared array is off then (limit 0): what the
+ * quarantine gives back goes to the free maps, where the next refill chooses among it at random.
+ *
  * Locks: one mutex per cache, guarding its slabs and its shared array, never two at once (fork
  * takes them all, in class order: init.c's lock order). A refill or flush served by the shared
  * array holds it for one copy. Under a cache's lock
@@ -51,6 +57,7 @@
 #include "buddy.h"
 #include "harden.h"
 #include "meta.h"
+#include "os.h"
 #include "pagemap.h"
 #include "purge.h"
 #include "vg.h"
@@ -85,12 +92,16 @@ struct kmem_cache {
 	uint16_t capacity;     /* slots handed out per slab: objects, or the odd ones (memcheck) */
 	uint16_t pages;	       /* per slab */
 	uint16_t meta_size;
+	uint64_t rng; /* the random slot choice's generator (slab_random) */
 } __attribute__((aligned(64)));
 
 #define KZ_CLASS_ORDER_ITEM(size, order, cap) (order),
 static const uint8_t class_order[KZ_NR_CLASSES] = {KZ_SIZE_CLASSES(KZ_CLASS_ORDER_ITEM)};
 
 static struct kmem_cache kmalloc_caches[KZ_NR_CLASSES];
+
+/* Refills take slots at random (the quarantine, not under memcheck). Set by slab_init. */
+static bool slab_random;
 static struct array_cache shared_arrays[KZ_NR_CLASSES];
 
 /*
@@ -150,6 +161,10 @@ static void slab_dense_init(void)
 
 void slab_init(void)
 {
+	uint64_t seed;
+
+	slab_random = harden_quarantine() && !vg_memcheck;
+	seed = slab_random ? os_random_seed() : 0;
 	for (size_t i = 1024 >> KZ_MEDIUM_SHIFT; i < ARRAY_SIZE(kz_class_of_medium); i++)
 		kz_class_of_medium[i] = (uint8_t) size_to_class((i + 1) << KZ_MEDIUM_SHIFT);
 	slab_dense_init();
@@ -176,7 +191,8 @@ void slab_init(void)
 		vg_atomics(&shared_arrays[cls].avail, sizeof(shared_arrays[cls].avail));
 		vg_atomics(&cache->nr_empty, sizeof(cache->nr_empty));
 		/* Under memcheck, objects go straight back to their slabs: no second cache. */
-		shared_arrays[cls].limit = vg_memcheck ? 0 : shared_limit[cls];
+		shared_arrays[cls].limit = vg_memcheck || slab_random ? 0 : shared_limit[cls];
+		cache->rng = seed ^ (cls * 0xd1b54a32d192ed03ull);
 	}
 	purge_register(&slab_shrinker);
 }
@@ -259,10 +275,65 @@ static size_t shared_put(struct array_cache *ac, const struct tcache_entry *in, 
 	return n;
 }
 
+/* Slot @i of @slab, free, into @e: no longer free. Cache lock held. */
+static void slab_take_slot(struct kmem_cache *cache, struct slab *slab, unsigned i,
+			   struct tcache_entry *e)
+{
+	slab->free_map[i / 64] &= ~((uint64_t) 1 << (i % 64));
+	e->obj = slab->base + (size_t) i * slab->size;
+	e->live = &slab->live[i];
+	slab->nr_free--;
+	cache->nr_free--;
+}
+
+/* Up to @want free slots of @slab into @out, in address order; how many. Cache lock held. */
+static size_t slab_take_first(struct kmem_cache *cache, struct slab *slab, struct tcache_entry *out,
+			      size_t want)
+{
+	size_t got = 0;
+
+	for (unsigned w = 0; w < KZ_SLAB_MAX_OBJECTS / 64 && got < want; w++)
+		while (slab->free_map[w] && got < want)
+			slab_take_slot(cache, slab,
+				       w * 64 + (unsigned) __builtin_ctzll(slab->free_map[w]),
+				       &out[got++]);
+	return got;
+}
+
+/* The first free slot of @slab at or after slot @start, going round. @slab has one. */
+static unsigned slab_free_slot_from(const struct slab *slab, unsigned start)
+{
+	unsigned w = start / 64;
+	uint64_t word = slab->free_map[w] & (UINT64_MAX << (start % 64));
+
+	while (!word) {
+		w = (w + 1) % (KZ_SLAB_MAX_OBJECTS / 64);
+		word = slab->free_map[w];
+	}
+	return w * 64 + (unsigned) __builtin_ctzll(word);
+}
+
+/*
+ * Up to @want free slots of @slab into @out, each the first free one from a random slot on; how
+ * many. Cache lock held.
+ */
+static size_t slab_take_random(struct kmem_cache *cache, struct slab *slab,
+			       struct tcache_entry *out, size_t want)
+{
+	size_t got = 0;
+
+	while (slab->nr_free && got < want)
+		slab_take_slot(
+			cache, slab,
+			slab_free_slot_from(slab, kz_random_below(&cache->rng, cache->objects)),
+			&out[got++]);
+	return got;
+}
+
 size_t slab_refill(unsigned cls, struct tcache_entry *out, size_t want)
 {
 	struct kmem_cache *cache = &kmalloc_caches[cls];
-	size_t size = kz_class_size[cls], got;
+	size_t got;
 
 	pthread_mutex_lock(&cache->lock);
 	got = shared_take(&shared_arrays[cls], out, want);
@@ -279,18 +350,10 @@ size_t slab_refill(unsigned cls, struct tcache_entry *out, size_t want)
 		slab = list_entry(cache->partial.next, struct slab, lru);
 		if (slab->nr_free == cache->capacity)
 			empty_add(cache, -1);
-		for (unsigned w = 0; w < KZ_SLAB_MAX_OBJECTS / 64 && got < want; w++) {
-			while (slab->free_map[w] && got < want) {
-				unsigned i = w * 64 + (unsigned) __builtin_ctzll(slab->free_map[w]);
-
-				slab->free_map[w] &= slab->free_map[w] - 1;
-				out[got].obj = slab->base + (size_t) i * size;
-				out[got].live = &slab->live[i];
-				got++;
-				slab->nr_free--;
-				cache->nr_free--;
-			}
-		}
+		if (unlikely(slab_random))
+			got += slab_take_random(cache, slab, out + got, want - got);
+		else
+			got += slab_take_first(cache, slab, out + got, want - got);
 		if (!slab->nr_free)
 			list_del(&slab->lru);
 	}

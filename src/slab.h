@@ -47,7 +47,10 @@ struct tcache_entry {
 /* Start-up: the caches, their shared arrays, the slab shrinker. */
 void slab_init(void);
 
-/* Up to @want objects of class @cls into @out; how many (0: no memory, errno ENOMEM). */
+/*
+ * Up to @want objects of class @cls into @out; how many (0: no memory, errno ENOMEM). With
+ * KZMALLOC_CHECK=quarantine each from a random free slot of its slab, else in address order.
+ */
 size_t slab_refill(unsigned cls, struct tcache_entry *out, size_t want);
 
 /*

@@ -21,7 +21,10 @@
  * which tells purge when everything is done.
  *
  * Under memcheck no thread has a cache: the API's memcheck route (kmalloc.c)
- * never comes here, and the stacks of tcache_none stay empty and full.
+ * never comes here, and the stacks of tcache_none stay empty and full. With
+ * KZMALLOC_CHECK=quarantine none has one either: a LIFO stack is what hands a
+ * freed object straight back, and the quarantine (quarantine.h) keeps its own
+ * per-thread ring and stacks instead, reached from the same slow paths.
  *
  * With the report on, a cache carries the counters of the threads that had it (vmstat.h): they go
  * with it onto the spare list and on to the next thread, and stay registered for the report.

@@ -35,6 +35,26 @@ static const bool kz_debug = KZ_DEBUG;
 /* The line size of x86-64 caches: descriptors written by one thread start on their own. */
 #define KZ_CACHE_LINE 64
 
+/*
+ * splitmix64 (Steele, Lea and Flood, 2014): a well-mixed 64-bit sequence from a seed, a handful of
+ * instructions a number. Not cryptographic: for choices an attacker cannot see directly (which
+ * free slot, which cached object), seeded from os_random_seed.
+ */
+static inline uint64_t kz_random_next(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* A number below @n, from the high bits by a multiply (Lemire's way: no division). */
+static inline uint32_t kz_random_below(uint64_t *state, uint32_t n)
+{
+	return (uint32_t) (((kz_random_next(state) >> 32) * n) >> 32);
+}
+
 #define container_of(ptr, type, member) ((type *) ((char *) (ptr) -offsetof(type, member)))
 
 void kz_assert_fail(const char *expr, const char *file, int line) __attribute__((noreturn, cold));

@@ -15,6 +15,11 @@
 #                       thread of a ring, fresh threads each round, the purger
 #                       busy (5 ms delay), in every KZMALLOC_INIT mode and with
 #                       every check (all)
+#   test_quarantine     KZMALLOC_CHECK=quarantine: no slot comes back within the quarantine's
+#                       delay, its bounds hold, kz_trim and thread exit empty it, refills
+#                       hand out slots in random order; test_stress16 and test_cross_free
+#                       run with it too (.quarantine), and its misuse programs (misuse label)
+#                       with it and again with KZMALLOC_CHECK=all (.all)
 #   fuzz/               the libFuzzer harness, in the tree scripts/fuzz configures
 if(KZ_FAULT_INJECTION)
   # No purger thread and a long delay: the only purges are the tests' own
@@ -73,6 +78,31 @@ endforeach()
 add_test(NAME test_cross_free.all COMMAND test_cross_free)
 set_tests_properties(test_cross_free.all PROPERTIES LABELS "unit;stress"
   ENVIRONMENT "KZMALLOC_CHECK=all;KZMALLOC_PURGE_DELAY=5")
+
+# KZMALLOC_CHECK=quarantine: its own test, the stress tests with it (not under memcheck, where
+# the quarantine is memcheck's own), and the misuse it catches, with it and with every check.
+kz_unit_test(test_quarantine ENV KZMALLOC_CHECK=quarantine)
+add_test(NAME test_stress16.quarantine COMMAND test_stress16 2)
+set_tests_properties(test_stress16.quarantine PROPERTIES LABELS "unit;stress"
+  ENVIRONMENT KZMALLOC_CHECK=quarantine)
+add_test(NAME test_cross_free.quarantine COMMAND test_cross_free)
+set_tests_properties(test_cross_free.quarantine PROPERTIES LABELS "unit;stress"
+  ENVIRONMENT "KZMALLOC_CHECK=quarantine;KZMALLOC_PURGE_DELAY=5")
+foreach(spec
+    "malloc_quarantine_write|free|write after free"
+    "malloc_quarantine_write_later|malloc|write after free"
+    "malloc_quarantine_double_free|free|double free")
+  string(REPLACE "|" ";" spec "${spec}")
+  list(GET spec 0 prog)
+  list(GET spec 1 func)
+  list(GET spec 2 what)
+  kz_misuse_program(${prog})
+  add_test(NAME misuse.${prog} COMMAND misuse_run ${func} ${what} $<TARGET_FILE:${prog}>)
+  set_tests_properties(misuse.${prog} PROPERTIES LABELS misuse ENVIRONMENT "${KZ_MISUSE_ENV}")
+  add_test(NAME misuse.${prog}.all COMMAND misuse_run ${func} ${what} $<TARGET_FILE:${prog}>)
+  set_tests_properties(misuse.${prog}.all PROPERTIES LABELS misuse
+    ENVIRONMENT "LD_PRELOAD=$<TARGET_FILE:kzmalloc>;KZMALLOC_CHECK=all")
+endforeach()
 
 # The fuzzer: a clang tree instrumented for it, with fault injection (scripts/fuzz).
 if(KZ_FAULT_INJECTION AND CMAKE_C_COMPILER_ID MATCHES "Clang" AND CMAKE_C_FLAGS MATCHES "fuzzer-no-link")
