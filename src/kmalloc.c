@@ -186,8 +186,10 @@ void *kmalloc_miss(size_t cls, size_t size)
 		cls = kmalloc_route(size, KZ_MIN_ALIGN).cls;
 	if (unlikely(vg_memcheck))
 		return memcheck_alloc(cls, size);
-	if (harden_quarantine())
+	if (harden_quarantine()) {
+		count_vm_event(VM_TCACHE_MISS); /* no thread has a cache with the quarantine on */
 		return quarantine_alloc(cls, size);
+	}
 	return tcache_refill(cls, size);
 }
 
