@@ -25,6 +25,7 @@
 #include "huge.h"
 #include "kzmalloc.h"
 #include "large.h"
+#include "large_quarantine.h"
 #include "meta.h"
 #include "options.h"
 #include "purge.h"
@@ -50,6 +51,9 @@ static int stats_fd = -1;
  *
  *   1. quarantine.lock              memcheck's delayed frees; objects leave it
  *      (quarantine.c)               for the slabs after it is dropped
+ *   1a. lq_fifo.lock, runs then     freed page runs and mappings waiting for
+ *       mappings                    reuse; blocks leave for the pool or the
+ *       (large_quarantine.c)        cache after it is dropped
  *   2. spare.lock (tcache.c)        exited threads' caches; a push or a pop
  *   3. kmem_cache.lock (slab.c)     one per class, never two at once (fork
  *                                   takes them in class order): partial lists,
@@ -82,6 +86,7 @@ static const struct {
 } lock_order[] = {
 	/* clang-format off */
 	{quarantine_lock, 1},
+	{large_quarantine_lock, LQ_NR},
 	{tcache_spare_lock, 1},
 	{slab_cache_lock, KZ_NR_CLASSES},
 	{huge_zero_lock, 1},

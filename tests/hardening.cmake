@@ -8,7 +8,8 @@
 #   test_faults_new     C++ operator new under the same faults
 #   test_faults_rlimit  a real `ulimit -v` (RLIMIT_AS) in a child
 #   test_stress16       16 threads, every operation at random, 3 s; again with
-#                       guard pages, and with the purger at every free
+#                       guard pages, with freed large and huge blocks no-access
+#                       and quarantined, and with the purger at every free
 #   test_cross_free     rptest's shape: random sizes to 16 KB freed by the next
 #                       thread of a ring, fresh threads each round, the purger
 #                       busy (5 ms delay), in every KZMALLOC_INIT mode
@@ -51,6 +52,9 @@ set_tests_properties(test_stress16 PROPERTIES LABELS "unit;stress")
 add_test(NAME test_stress16.guard COMMAND test_stress16 2)
 set_tests_properties(test_stress16.guard PROPERTIES LABELS "unit;stress"
   ENVIRONMENT KZMALLOC_CHECK=guard)
+add_test(NAME test_stress16.protect-quarantine COMMAND test_stress16 2)
+set_tests_properties(test_stress16.protect-quarantine PROPERTIES LABELS "unit;stress"
+  ENVIRONMENT KZMALLOC_CHECK=protect,quarantine)
 add_test(NAME test_stress16.purge0 COMMAND test_stress16 2)
 set_tests_properties(test_stress16.purge0 PROPERTIES LABELS "unit;stress"
   ENVIRONMENT KZMALLOC_PURGE_DELAY=0)
