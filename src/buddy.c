@@ -676,6 +676,7 @@ bool buddy_extend(struct kz_page *head, size_t nr_pages, enum page_kind kind)
 {
 	unsigned order = page_order(nr_pages << KZ_PAGE_SHIFT), old_order = head->order;
 	size_t old = head->nr_pages;
+	int saved_errno = errno;
 	struct block_count count;
 	bool done;
 
@@ -690,6 +691,7 @@ bool buddy_extend(struct kz_page *head, size_t nr_pages, enum page_kind kind)
 		return false;
 	if (!pages_accessible(head + old, nr_pages - old, count)) {
 		extend_undo(head, old, old_order, kind, count);
+		errno = saved_errno; /* nothing changed: realloc moves the run */
 		return false;
 	}
 	vg_defined(page_address(head + old), (nr_pages - old) << KZ_PAGE_SHIFT);

@@ -380,6 +380,7 @@ void *huge_alloc(size_t size, size_t align)
 	/* At least a page: memalign(8 MiB, 0) must be a unique pointer of ours, not a 0-byte map.
 	 */
 	size_t len = size ? page_align(size) : KZ_PAGE_SIZE, guard = huge_guard();
+	int saved_errno = errno;
 	struct kz_chunk *chunk;
 	void *mem;
 
@@ -393,11 +394,15 @@ void *huge_alloc(size_t size, size_t align)
 	if (chunk) {
 		if (cache_trims(chunk, len))
 			huge_trim(chunk, len);
-		/* protected while cached: accessible again, or (the OS refuses) a fresh mapping */
+		/*
+		 * Protected while cached: accessible again, or (the OS refuses) a fresh mapping,
+		 * errno as it was if that works (posix_memalign keeps it when it succeeds).
+		 */
 		if (chunk->pages[0].state == PAGE_CLEAN &&
 		    !os_set_memory_rw((void *) chunk->base, huge_usable(chunk))) {
 			huge_unmap(chunk);
 			chunk = NULL;
+			errno = saved_errno;
 		}
 	}
 	if (chunk) {

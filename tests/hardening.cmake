@@ -4,7 +4,8 @@
 #   test_faults         OS calls failing on purpose (a KZ_FAULT_INJECTION build
 #                       only): sweeps, random faults, an overcommit limit;
 #                       test_faults.guard: the same with KZMALLOC_CHECK=guard,
-#                       test_faults.zero-size with KZMALLOC_CHECK=zero-size
+#                       test_faults.zero-size with KZMALLOC_CHECK=zero-size,
+#                       test_faults.protect-quarantine with protect,quarantine
 #   test_faults_new     C++ operator new under the same faults
 #   test_faults_rlimit  a real `ulimit -v` (RLIMIT_AS) in a child
 #   test_stress16       16 threads, every operation at random, 3 s; again with
@@ -23,6 +24,11 @@ if(KZ_FAULT_INJECTION)
   add_test(NAME test_faults.guard COMMAND test_faults)
   set_tests_properties(test_faults.guard PROPERTIES LABELS "unit;faults"
     ENVIRONMENT "KZMALLOC_PURGE_THREAD=0;KZMALLOC_PURGE_DELAY=600000;KZMALLOC_CHECK=guard")
+  # Again with freed large and huge blocks no-access and quarantined: the mprotect sweep reaches
+  # the pool and the cache making them accessible again, every free degrades when refused.
+  add_test(NAME test_faults.protect-quarantine COMMAND test_faults)
+  set_tests_properties(test_faults.protect-quarantine PROPERTIES LABELS "unit;faults" ENVIRONMENT
+    "KZMALLOC_PURGE_THREAD=0;KZMALLOC_PURGE_DELAY=600000;KZMALLOC_CHECK=protect,quarantine")
   # Only the multi-threaded case: what the ThreadSanitizer pass runs of it.
   add_test(NAME test_faults.threads COMMAND test_faults random_faults_threads)
   set_tests_properties(test_faults.threads PROPERTIES LABELS "faults"
