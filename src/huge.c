@@ -485,9 +485,10 @@ static size_t huge_release(const struct lq_entry *e)
 /*
  * Free a mapping with protect or quarantine on: protected (or, if the OS will not purge it,
  * cleared for the quarantine, else freed as without the checks), then cached or quarantined;
- * with the pages of the mappings the quarantine pushed out, what is left for purge.
+ * with the pages of the mappings the quarantine pushed out, what is left for purge. Out of line,
+ * so that the default free keeps no stack frame for it.
  */
-static size_t huge_free_checked(struct kz_chunk *chunk)
+__attribute__((noinline)) static size_t huge_free_checked(struct kz_chunk *chunk)
 {
 	void *base = (void *) chunk->base;
 	struct lq_entry e = {

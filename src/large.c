@@ -273,9 +273,10 @@ static void large_release(const struct lq_entry *e)
 /*
  * Free a run with protect or quarantine on: protected (or, if the OS will not purge it, cleared
  * for the quarantine, else freed as without the checks), then given back or quarantined; with
- * the pages of the runs the quarantine pushed out, what is left for purge.
+ * the pages of the runs the quarantine pushed out, what is left for purge. Out of line, so that
+ * the default free keeps no stack frame for it.
  */
-static size_t large_free_checked(struct kz_page *head)
+__attribute__((noinline)) static size_t large_free_checked(struct kz_page *head)
 {
 	size_t nr_pages = head->nr_pages;
 	void *addr = page_address(head);
