@@ -78,6 +78,8 @@ foreach(spec "protect|protect" "quarantine|quarantine" "both|protect,quarantine"
   kz_unit_test(test_protect.${name} SOURCE test_protect
     ENV KZMALLOC_CHECK=${check} KZMALLOC_PURGE_DELAY=600000)
 endforeach()
+kz_unit_test(test_protect.expiry SOURCE test_protect ARGS purger_empties
+  ENV KZMALLOC_CHECK=quarantine KZMALLOC_PURGE_DELAY=200)
 # The API's promises hold with freed blocks no-access and waiting in the quarantine too.
 add_test(NAME test_malloc_api.protect-quarantine COMMAND test_malloc_api)
 set_tests_properties(test_malloc_api.protect-quarantine PROPERTIES LABELS unit

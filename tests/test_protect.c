@@ -18,6 +18,8 @@
  *   - trim_empties: malloc_trim(0) empties the quarantine and the cache: no
  *     run or mapping is left counted, no free page resident, and the
  *     memory went back (RSS);
+ *   - purger_empties (quarantine, a short purge delay): the purger thread
+ *     pushes out what waited the delay, and the cache of mappings empties;
  *   - verify_mixed: random allocations, frees and reallocs of every kind
  *     keep the pool's invariants (buddy_verify) and the counters adding up.
  *
@@ -334,6 +336,38 @@ static void trim_empties(void **state)
 	buddy_verify();
 }
 
+/*
+ * Run with a short purge delay (ctest: test_protect.expiry): the purger thread pushes out of the
+ * quarantine what waited the delay, so an idle program gets its memory back without a trim.
+ */
+static void purger_empties(void **state)
+{
+	struct kz_pool_stats st;
+	double start;
+	void *p, *huge;
+
+	(void) state;
+	if (!quarantine_on() || kz_opt.purge_delay_ms > 1000 || !kz_opt.purge_thread)
+		skip();
+	p = kz_malloc(opaque(256 * KIB));
+	huge = kz_malloc(opaque(8 * MIB));
+	memset(p, 0x5a, 256 * KIB);
+	memset(huge, 0x5a, 8 * MIB);
+	kz_free(p);
+	kz_free(huge);
+	kz_free(kz_malloc(opaque(200 * KIB))); /* an allocation slow path starts the purger */
+	start = kzt_now_ms();
+	do {
+		usleep(10000);
+		kz_get_pool_stats(&st);
+	} while ((st.pages_large || st.huge_mappings) && kzt_now_ms() - start < 10000);
+	print_message("quarantine and cache empty after %.0f ms (delay %u ms)\n",
+		      kzt_now_ms() - start, kz_opt.purge_delay_ms);
+	assert_int_equal(st.pages_large, 0);
+	assert_int_equal(st.huge_mappings, 0);
+	buddy_verify();
+}
+
 /* What verify_mixed writes and checks of a block: its first and last page (the rest costs time). */
 static void mark_ends(char *p, size_t size, uint64_t id)
 {
@@ -408,7 +442,8 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(freed_faults),	 cmocka_unit_test(reuse_accessible),
 		cmocka_unit_test(reuse_delayed), cmocka_unit_test(realloc_blocks),
-		cmocka_unit_test(trim_empties),	 cmocka_unit_test(verify_mixed),
+		cmocka_unit_test(trim_empties),	 cmocka_unit_test(purger_empties),
+		cmocka_unit_test(verify_mixed),
 	};
 
 	print_message("KZMALLOC_CHECK: protect %s, quarantine %s\n", protect_on() ? "on" : "off",
