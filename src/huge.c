@@ -42,7 +42,7 @@
  * growth never happens in place (mremap cannot grow a mapping into the
  * guard's separate VMA): a new guarded mapping is made and only the data
  * part is moved onto its front by mremap, then the old guard is unmapped.
- * Nothing is ever copied, and no page is ever made accessible again.
+ * Nothing is ever copied, and no guard is ever made accessible again.
  *
  * Protection (KZMALLOC_CHECK=protect): a mapping freed for the cache is
  * purged and made no-access (its guard stays as it is) and cached clean
