@@ -550,15 +550,22 @@ static void clear_pages(struct kz_page *page, size_t nr_pages)
 /*
  * Make @nr_pages pages just taken, counted @count, accessible, if some may be no-access: clean
  * ones once a block came back protected (the header's Protection). One mprotect over the
- * whole run; false if the OS refused. Set before the block was on a free list, under the pool
- * lock the taker took since, the flag needs no ordering of its own.
+ * whole run; false if the OS refused, errno as it was (a realloc that moves instead succeeds).
+ * Set before the block was on a free list, under the pool lock the taker took since, the flag
+ * needs no ordering of its own.
  */
 static bool pages_accessible(struct kz_page *page, size_t nr_pages, struct block_count count)
 {
+	int saved_errno;
+
 	if (likely(!atomic_load_explicit(&pool.protected, memory_order_relaxed)) ||
 	    count.resident == nr_pages)
 		return true;
-	return os_set_memory_rw(page_address(page), nr_pages << KZ_PAGE_SHIFT);
+	saved_errno = errno;
+	if (os_set_memory_rw(page_address(page), nr_pages << KZ_PAGE_SHIFT))
+		return true;
+	errno = saved_errno;
+	return false;
 }
 
 struct kz_page *buddy_alloc(size_t nr_pages, unsigned align_order, enum page_kind kind)
@@ -676,7 +683,6 @@ bool buddy_extend(struct kz_page *head, size_t nr_pages, enum page_kind kind)
 {
 	unsigned order = page_order(nr_pages << KZ_PAGE_SHIFT), old_order = head->order;
 	size_t old = head->nr_pages;
-	int saved_errno = errno;
 	struct block_count count;
 	bool done;
 
@@ -690,8 +696,7 @@ bool buddy_extend(struct kz_page *head, size_t nr_pages, enum page_kind kind)
 	if (!done)
 		return false;
 	if (!pages_accessible(head + old, nr_pages - old, count)) {
-		extend_undo(head, old, old_order, kind, count);
-		errno = saved_errno; /* nothing changed: realloc moves the run */
+		extend_undo(head, old, old_order, kind, count); /* realloc moves the run */
 		return false;
 	}
 	vg_defined(page_address(head + old), (nr_pages - old) << KZ_PAGE_SHIFT);

@@ -375,12 +375,25 @@ static struct kz_chunk *huge_cache_get(size_t len, size_t align, size_t guard)
 	}
 }
 
+/*
+ * Make a cached mapping that was no-access (KZMALLOC_CHECK=protect) accessible again; false if
+ * the OS refuses, errno as it was (posix_memalign keeps it when a fresh mapping then works).
+ */
+static bool huge_unprotect(struct kz_chunk *chunk)
+{
+	int saved_errno = errno;
+
+	if (os_set_memory_rw((void *) chunk->base, huge_usable(chunk)))
+		return true;
+	errno = saved_errno;
+	return false;
+}
+
 void *huge_alloc(size_t size, size_t align)
 {
 	/* At least a page: memalign(8 MiB, 0) must be a unique pointer of ours, not a 0-byte map.
 	 */
 	size_t len = size ? page_align(size) : KZ_PAGE_SIZE, guard = huge_guard();
-	int saved_errno = errno;
 	struct kz_chunk *chunk;
 	void *mem;
 
@@ -394,15 +407,10 @@ void *huge_alloc(size_t size, size_t align)
 	if (chunk) {
 		if (cache_trims(chunk, len))
 			huge_trim(chunk, len);
-		/*
-		 * Protected while cached: accessible again, or (the OS refuses) a fresh mapping,
-		 * errno as it was if that works (posix_memalign keeps it when it succeeds).
-		 */
-		if (chunk->pages[0].state == PAGE_CLEAN &&
-		    !os_set_memory_rw((void *) chunk->base, huge_usable(chunk))) {
+		/* protected while cached: accessible again, or (the OS refuses) a fresh mapping */
+		if (chunk->pages[0].state == PAGE_CLEAN && !huge_unprotect(chunk)) {
 			huge_unmap(chunk);
 			chunk = NULL;
-			errno = saved_errno;
 		}
 	}
 	if (chunk) {
