@@ -37,6 +37,18 @@
  * that would fault every page in. A purge pass purges what waited on the
  * queue for the delay like any free block (buddy_reclaim's too).
  *
+ * Protection (KZMALLOC_CHECK=protect): a block its owner purged and made
+ * no-access comes back with BUDDY_PROTECTED, as clean pages, and merges and
+ * splits like any other. Only clean pages may be no-access (the invariant
+ * below), so nothing the pool writes (clearing dirty pages, at allocation
+ * or on the zero queue) ever touches one, and a purge pass may purge a
+ * block that holds some (MADV_DONTNEED ignores the protection). From the
+ * first such block on (pool.protected), an allocation or extension that
+ * takes clean pages makes its run accessible again with one mprotect
+ * (harmless where they already are); if the OS refuses, the pages go back
+ * as they were and the allocation fails with ENOMEM. Until then the pool
+ * makes no system call for it.
+ *
  * Under memcheck (vg.h) free pages are inaccessible to the program: a new
  * chunk and every block given back are made so, a block handed out is made
  * defined (it is zero) before its dirty pages are cleared.
@@ -57,7 +69,9 @@
  *     block's stamp whenever queue_waiting is set, which it is exactly when
  *     the queue is not empty;
  *   - no block is isolated while purge_lock is free (purging and clearing
- *     hold it), so fork never splits a block's clearing.
+ *     hold it), so fork never splits a block's clearing;
+ *   - a free page that is no-access is clean, and none is before
+ *     pool.protected is set (not checked: the walk cannot see protections).
  *
  * Locks, in the order they are taken (init.c's table):
  *   pool.purge_lock  one purge pass or zeroing batch at a time (and none
@@ -123,6 +137,7 @@ static struct buddy_pool {
 	atomic_bool queue_waiting;     /* the queue is not empty: read without the lock */
 	_Atomic uint32_t queue_oldest; /* its first block's stamp, while queue_waiting */
 	atomic_size_t pages_zeroed;    /* counted by allocating threads, outside the lock */
+	atomic_bool protected;	       /* a block came back no-access (BUDDY_PROTECTED): set once */
 } pool = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.purge_lock = PTHREAD_MUTEX_INITIALIZER,
@@ -148,6 +163,7 @@ void buddy_init(void)
 	/* read by every free without the lock (purge.c: no lost wake-up) */
 	vg_atomics(&pool.queue_waiting, sizeof(pool.queue_waiting));
 	vg_atomics(&pool.queue_oldest, sizeof(pool.queue_oldest));
+	vg_atomics(&pool.protected, sizeof(pool.protected));
 }
 
 /* Stamps are readings of the wrapping millisecond clock (os.h). */
@@ -542,6 +558,27 @@ static void clear_pages(struct kz_page *page, size_t nr_pages)
 		page[i].state = PAGE_CLEAN;
 }
 
+/*
+ * Make @nr_pages pages just taken, counted @count, accessible, if some may be no-access: clean
+ * ones once a block came back protected (the header's Protection). One mprotect over the
+ * whole run; false if the OS refused, errno as it was (a realloc that moves instead succeeds).
+ * Set before the block was on a free list, under the pool lock the taker took since, the flag
+ * needs no ordering of its own.
+ */
+static bool pages_accessible(struct kz_page *page, size_t nr_pages, struct block_count count)
+{
+	int saved_errno;
+
+	if (likely(!atomic_load_explicit(&pool.protected, memory_order_relaxed)) ||
+	    count.resident == nr_pages)
+		return true;
+	saved_errno = errno;
+	if (os_set_memory_rw(page_address(page), nr_pages << KZ_PAGE_SHIFT))
+		return true;
+	errno = saved_errno;
+	return false;
+}
+
 struct kz_page *buddy_alloc(size_t nr_pages, unsigned align_order, enum page_kind kind)
 {
 	unsigned order = page_order(nr_pages << KZ_PAGE_SHIFT);
@@ -557,6 +594,12 @@ struct kz_page *buddy_alloc(size_t nr_pages, unsigned align_order, enum page_kin
 	if (!page) {
 		buddy_reclaim();
 		page = buddy_grow(nr_pages, order, kind, &count);
+	}
+	if (page && !pages_accessible(page, nr_pages, count)) {
+		/* the page states are still the free ones: given back as they were */
+		buddy_free(page, nr_pages, kind, BUDDY_MARKED);
+		errno = ENOMEM;
+		return NULL;
 	}
 	if (page)
 		vg_defined(page_address(page), nr_pages << KZ_PAGE_SHIFT);
@@ -627,9 +670,31 @@ static bool extend_take(struct kz_page *head, size_t nr_pages, enum page_kind ki
 	return true;
 }
 
+/*
+ * Give back the pages an extension took, counted @count, their states still the free ones: the
+ * run is @old pages of an order-@order block again (the pool lock dropped since extend_take).
+ */
+static void extend_undo(struct kz_page *head, size_t old, unsigned order, enum page_kind kind,
+			struct block_count count)
+{
+	size_t nr = head->nr_pages - old;
+
+	pthread_mutex_lock(&pool.lock);
+	for (size_t i = old; i < head->nr_pages; i++)
+		head[i].flags = 0;
+	head->nr_pages = (uint16_t) old;
+	head->order = (uint8_t) order;
+	pool.pages_in_use -= nr;
+	pool.pages_by_kind[kind] -= nr;
+	pool.pages_resident += count.resident;
+	pool.pages_dirty += count.dirty;
+	free_range(head + old, nr, count, os_now_ms(), false);
+	pthread_mutex_unlock(&pool.lock);
+}
+
 bool buddy_extend(struct kz_page *head, size_t nr_pages, enum page_kind kind)
 {
-	unsigned order = page_order(nr_pages << KZ_PAGE_SHIFT);
+	unsigned order = page_order(nr_pages << KZ_PAGE_SHIFT), old_order = head->order;
 	size_t old = head->nr_pages;
 	struct block_count count;
 	bool done;
@@ -643,6 +708,10 @@ bool buddy_extend(struct kz_page *head, size_t nr_pages, enum page_kind kind)
 	pthread_mutex_unlock(&pool.lock);
 	if (!done)
 		return false;
+	if (!pages_accessible(head + old, nr_pages - old, count)) {
+		extend_undo(head, old, old_order, kind, count); /* realloc moves the run */
+		return false;
+	}
 	vg_defined(page_address(head + old), (nr_pages - old) << KZ_PAGE_SHIFT);
 	clear_pages(head + old, nr_pages - old);
 	atomic_fetch_add_explicit(&pool.pages_zeroed, count.dirty, memory_order_relaxed);
@@ -659,7 +728,9 @@ bool buddy_extend(struct kz_page *head, size_t nr_pages, enum page_kind kind)
 static struct block_count free_pages_mark(struct kz_page *page, size_t nr_pages,
 					  enum buddy_fill fill)
 {
-	uint8_t state = fill == BUDDY_ZEROED ? PAGE_ZEROED : PAGE_DIRTY;
+	uint8_t state = fill == BUDDY_ZEROED	  ? PAGE_ZEROED
+			: fill == BUDDY_PROTECTED ? PAGE_CLEAN
+						  : PAGE_DIRTY;
 
 	if (fill == BUDDY_MARKED) {
 		for (size_t i = 0; i < nr_pages; i++) {
@@ -672,6 +743,8 @@ static struct block_count free_pages_mark(struct kz_page *page, size_t nr_pages,
 		p->flags = 0;
 		p->state = state;
 	}
+	if (state == PAGE_CLEAN)
+		return (struct block_count){0, 0};
 	return (struct block_count){(uint32_t) nr_pages,
 				    state == PAGE_DIRTY ? (uint32_t) nr_pages : 0};
 }
@@ -695,6 +768,8 @@ static enum buddy_err free_block_run(struct kz_page *page, size_t nr_pages, enum
 		return err;
 	}
 	count = free_pages_mark(page, nr_pages, fill);
+	if (fill == BUDDY_PROTECTED)
+		atomic_store_explicit(&pool.protected, true, memory_order_relaxed);
 	vg_noaccess(page_address(page), nr_pages << KZ_PAGE_SHIFT);
 	pool.pages_in_use -= nr_pages;
 	pool.pages_by_kind[kind] -= nr_pages;

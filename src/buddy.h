@@ -30,7 +30,9 @@ void buddy_init(void);
  * aligned to that block; the rest of the block stays in the pool (the
  * kernel's alloc_pages_exact). The head's descriptor, or NULL with ENOMEM.
  * The head's state is PAGE_ZEROED if every page was resident when handed
- * out, else PAGE_CLEAN (page.h).
+ * out, else PAGE_CLEAN (page.h). Also NULL with ENOMEM if the pages were
+ * given back no-access (BUDDY_PROTECTED) and the OS will not make them
+ * accessible again.
  */
 struct kz_page *buddy_alloc(size_t nr_pages, unsigned align_order, enum page_kind kind);
 
@@ -39,7 +41,9 @@ struct kz_page *buddy_alloc(size_t nr_pages, unsigned align_order, enum page_kin
  * (realloc): the pages after it join it, zeroed, if the run starts a block
  * of the order that holds @nr_pages and they are all free. False, and
  * nothing changed, otherwise. The head's state is PAGE_ZEROED afterwards
- * only if it was and every page that joined was resident.
+ * only if it was and every page that joined was resident. False too if
+ * pages that joined were given back no-access and the OS will not make them
+ * accessible again.
  */
 bool buddy_extend(struct kz_page *page, size_t nr_pages, enum page_kind kind);
 
@@ -55,6 +59,12 @@ enum buddy_fill {
 	BUDDY_DIRTY,  /* maybe old data: cleared before it is handed out again */
 	BUDDY_ZEROED, /* cleared by the caller: no memset when handed out again */
 	BUDDY_MARKED, /* as each page's state says: the caller set them all (page.h) */
+	/*
+	 * Purged by the caller (clean: reads zero, holds no memory) and perhaps no-access
+	 * (KZMALLOC_CHECK=protect): from the first such block on, the pool makes what it hands out
+	 * accessible again wherever it takes clean pages (buddy_alloc, buddy_extend).
+	 */
+	BUDDY_PROTECTED,
 };
 
 /*

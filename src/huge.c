@@ -42,7 +42,26 @@
  * growth never happens in place (mremap cannot grow a mapping into the
  * guard's separate VMA): a new guarded mapping is made and only the data
  * part is moved onto its front by mremap, then the old guard is unmapped.
- * Nothing is ever copied, and no page is ever made accessible again.
+ * Nothing is ever copied, and no guard is ever made accessible again.
+ *
+ * Protection (KZMALLOC_CHECK=protect): a mapping freed for the cache is
+ * purged and made no-access (its guard stays as it is) and cached clean
+ * (PAGE_CLEAN, which no other freed mapping is), never PG_ZEROING: the zero
+ * hook has nothing to write into it. A reuse makes it accessible again
+ * after any trim (if the OS refuses, it is unmapped and a fresh mapping
+ * made instead); an eviction unmaps it. If the OS will not make it
+ * no-access it is cached purged and accessible; if it will not purge it,
+ * the mapping is freed as without the check.
+ *
+ * Quarantine (KZMALLOC_CHECK=quarantine): a freed mapping waits in a FIFO
+ * (large_quarantine.h: 16 mappings, 256 MiB) before it goes to the cache
+ * (or is unmapped), marked PG_HEAD | PG_FREEING so that lookups see it
+ * freed, cleared where resident by the freeing thread, or, with protect,
+ * no-access; when it leaves it is checked to read zero where sampled
+ * (unless no-access) and cached as it was left. A free pushes the oldest
+ * out when the FIFO is full or over its bytes; the huge shrinker's scan,
+ * first, what waited the purge delay, and everything at kz_trim. A
+ * quarantined mapping is counted in use, not cached.
  *
  * Under memcheck a mapping is a malloc-like block of its usable length,
  * always defined (fresh or cleared), resized in place when mremap grows or
@@ -72,6 +91,7 @@
 
 #include "chunk.h"
 #include "harden.h"
+#include "large_quarantine.h"
 #include "options.h"
 #include "os.h"
 #include "purge.h"
@@ -355,6 +375,20 @@ static struct kz_chunk *huge_cache_get(size_t len, size_t align, size_t guard)
 	}
 }
 
+/*
+ * Make a cached mapping that was no-access (KZMALLOC_CHECK=protect) accessible again; false if
+ * the OS refuses, errno as it was (posix_memalign keeps it when a fresh mapping then works).
+ */
+static bool huge_unprotect(struct kz_chunk *chunk)
+{
+	int saved_errno = errno;
+
+	if (os_set_memory_rw((void *) chunk->base, huge_usable(chunk)))
+		return true;
+	errno = saved_errno;
+	return false;
+}
+
 void *huge_alloc(size_t size, size_t align)
 {
 	/* At least a page: memalign(8 MiB, 0) must be a unique pointer of ours, not a 0-byte map.
@@ -373,6 +407,13 @@ void *huge_alloc(size_t size, size_t align)
 	if (chunk) {
 		if (cache_trims(chunk, len))
 			huge_trim(chunk, len);
+		/* protected while cached: accessible again, or (the OS refuses) a fresh mapping */
+		if (chunk->pages[0].state == PAGE_CLEAN && !huge_unprotect(chunk)) {
+			huge_unmap(chunk);
+			chunk = NULL;
+		}
+	}
+	if (chunk) {
 		mem = huge_hand_out(chunk);
 		if (chunk->pages[0].state == PAGE_DIRTY)
 			huge_clear(chunk, RESIDENT_CLEAR);
@@ -384,23 +425,21 @@ void *huge_alloc(size_t size, size_t align)
 	return chunk ? huge_hand_out(chunk) : NULL;
 }
 
-size_t huge_free(struct kz_chunk *chunk)
+/*
+ * Cache a freed mapping holding what @state says (@later: dirty for the zero hook), or unmap it
+ * if it is not kept; the pages left for purge.
+ */
+static size_t huge_cache_put(struct kz_chunk *chunk, enum page_state state, bool later)
 {
-	bool later = purge_zeroing(); /* the purger clears it */
-	bool zero = harden_init_on_free() && huge_cacheable(chunk) && !later;
 	size_t nr_pages = chunk->size >> KZ_PAGE_SHIFT; /* once cached, it may be gone at once */
 
-	if (zero)
-		huge_clear(chunk, RESIDENT_CLEAR);
-	vg_free((void *) chunk->base);
-	vg_show_ptr(&chunk->base, (void *) chunk->base);
 	if (!huge_cacheable(chunk)) {
 		huge_unmap(chunk);
 		return 0;
 	}
 	pthread_mutex_lock(&huge.lock);
 	chunk->pages[0].flags = PG_HEAD | PG_FREE | (later ? PG_ZEROING : 0);
-	chunk->pages[0].state = zero ? PAGE_ZEROED : PAGE_DIRTY;
+	chunk->pages[0].state = (uint8_t) state;
 	chunk->pages[0].free.stamp = os_now_ms();
 	list_add(&chunk->link, &huge.cached);
 	huge.nr_cached++;
@@ -412,6 +451,87 @@ size_t huge_free(struct kz_chunk *chunk)
 			break;
 	pthread_mutex_unlock(&huge.lock);
 	return nr_pages;
+}
+
+/* Free a mapping as without protect and quarantine: cleared now or by the purger, cached. */
+static size_t huge_free_now(struct kz_chunk *chunk)
+{
+	bool later = purge_zeroing(); /* the purger clears it */
+	bool zero = harden_init_on_free() && huge_cacheable(chunk) && !later;
+
+	if (zero)
+		huge_clear(chunk, RESIDENT_CLEAR);
+	vg_free((void *) chunk->base);
+	vg_show_ptr(&chunk->base, (void *) chunk->base);
+	return huge_cache_put(chunk, zero ? PAGE_ZEROED : PAGE_DIRTY, later);
+}
+
+/*
+ * KZMALLOC_CHECK=protect: purge the usable part, then make it no-access (a guard stays as it
+ * is). False if the OS would not purge it (nothing changed); @np says whether it is no-access.
+ */
+static bool huge_protect(struct kz_chunk *chunk, bool *np)
+{
+	void *base = (void *) chunk->base;
+
+	if (!os_purge(base, huge_usable(chunk)))
+		return false;
+	*np = os_set_memory_np(base, huge_usable(chunk));
+	return true;
+}
+
+/* A mapping out of the quarantine: checked, then cached as it was left; the pages left for purge.
+ */
+static size_t huge_release(const struct lq_entry *e)
+{
+	struct kz_chunk *chunk = e->block;
+
+	large_quarantine_check(e);
+	return huge_cache_put(chunk, chunk->pages[0].state, false);
+}
+
+/*
+ * Free a mapping with protect or quarantine on: protected (or, if the OS will not purge it,
+ * cleared for the quarantine, else freed as without the checks), then cached or quarantined;
+ * with the pages of the mappings the quarantine pushed out, what is left for purge. Out of line,
+ * so that the default free keeps no stack frame for it.
+ */
+__attribute__((noinline)) static size_t huge_free_checked(struct kz_chunk *chunk)
+{
+	void *base = (void *) chunk->base;
+	struct lq_entry e = {
+		.block = chunk, .addr = base, .bytes = huge_usable(chunk), .check = true};
+	size_t nr_pages = chunk->size >> KZ_PAGE_SHIFT;
+	enum page_state state = PAGE_CLEAN;
+	struct lq_entry out;
+	bool np = false;
+
+	if (harden_protect() && huge_cacheable(chunk) && huge_protect(chunk, &np)) {
+		e.check = !np;
+	} else if (harden_quarantine()) {
+		huge_clear(chunk, RESIDENT_CLEAR);
+		state = PAGE_ZEROED;
+	} else {
+		return huge_free_now(chunk);
+	}
+	vg_free(base);
+	vg_show_ptr(&chunk->base, base);
+	if (!harden_quarantine())
+		return huge_cache_put(chunk, state, false);
+	chunk->pages[0].flags = PG_HEAD | PG_FREEING; /* every lookup sees it freed */
+	chunk->pages[0].state = (uint8_t) state;
+	if (large_quarantine_add(LQ_MAPPINGS, e, &out))
+		nr_pages += huge_release(&out);
+	while (large_quarantine_take(LQ_MAPPINGS, LQ_OVER, &out))
+		nr_pages += huge_release(&out);
+	return nr_pages;
+}
+
+size_t huge_free(struct kz_chunk *chunk)
+{
+	if (unlikely(harden_protect() || harden_quarantine()))
+		return huge_free_checked(chunk);
+	return huge_free_now(chunk);
 }
 
 void *huge_resize(struct kz_chunk *chunk, size_t size)
@@ -469,14 +589,19 @@ void *huge_resize(struct kz_chunk *chunk, size_t size)
 }
 
 /*
- * Unmap what waited past the delay, or (@all) everything cached; bytes given back. With
+ * Unmap what waited past the delay, or (@all) everything cached (the quarantine's first); bytes
+ * given back. With
  * zero_lock held none is being cleared, so the oldest is the list's last.
  */
 static size_t huge_scan(bool all)
 {
 	uint32_t now = os_now_ms();
 	size_t bytes = 0;
+	struct lq_entry e;
 
+	/* the quarantine first: what leaves it goes to the cache, which the loop below may empty */
+	while (large_quarantine_take(LQ_MAPPINGS, all ? LQ_ALL : LQ_EXPIRED, &e))
+		huge_release(&e);
 	pthread_mutex_lock(&huge.zero_lock);
 	pthread_mutex_lock(&huge.lock);
 	while (!list_empty(&huge.cached)) {
@@ -541,7 +666,7 @@ static bool huge_pending(void)
 	pthread_mutex_lock(&huge.lock);
 	pending = huge.nr_cached != 0;
 	pthread_mutex_unlock(&huge.lock);
-	return pending;
+	return pending || large_quarantine_waiting(LQ_MAPPINGS);
 }
 
 /*

@@ -24,6 +24,7 @@
 #include "huge.h"
 #include "kzmalloc.h"
 #include "large.h"
+#include "large_quarantine.h"
 #include "meta.h"
 #include "options.h"
 #include "purge.h"
@@ -44,6 +45,9 @@ static atomic_int kz_started;
  *      (quarantine.c)               shared overflow) and the spare thread
  *                                   rings; objects leave it for the slabs after
  *                                   it is dropped
+ *   1a. lq_fifo.lock, runs then     freed page runs and mappings waiting for
+ *       mappings                    reuse; blocks leave for the pool or the
+ *       (large_quarantine.c)        cache after it is dropped
  *   2. spare.lock (tcache.c)        exited threads' caches; a push or a pop
  *   3. kmem_cache.lock (slab.c)     one per class, never two at once (fork
  *                                   takes them in class order): partial lists,
@@ -76,6 +80,7 @@ static const struct {
 } lock_order[] = {
 	/* clang-format off */
 	{quarantine_lock, 1},
+	{large_quarantine_lock, LQ_NR},
 	{tcache_spare_lock, 1},
 	{slab_cache_lock, KZ_NR_CLASSES},
 	{huge_zero_lock, 1},

@@ -40,7 +40,32 @@
  * (page.h: lookups see it freed) and waits on the stuck stack, which this
  * file's shrinker retries on every purge pass (and kz_trim).
  *
- * Locks: none of its own. The stuck stack is lock-free (pushed one run at a
+ * Protection (KZMALLOC_CHECK=protect): a freed run is purged (MADV_DONTNEED)
+ * and then made no-access, guard page and all, and goes back to the pool
+ * as BUDDY_PROTECTED: clean pages the pool makes accessible again when it
+ * hands them out (buddy.c), so a read or write through a stale pointer
+ * dies by SIGSEGV until the pages are another block's. Nothing is cleared
+ * (the purge zeroes) and no guard is lifted (the whole run is no-access).
+ * If the OS will not make it no-access, the run still goes back purged,
+ * accessible and zero; if it will not purge it, the run is freed as
+ * without the check. A write racing with the free, between the purge and
+ * the mprotect, may leave bytes in a page marked clean: the program's own
+ * use after free, as a write after the clearing is without the check.
+ *
+ * Quarantine (KZMALLOC_CHECK=quarantine): a freed run waits in a FIFO
+ * (large_quarantine.h: 64 runs, 64 MiB) before it goes back, marked
+ * freeing meanwhile, so a later allocation of its size gets other pages.
+ * It waits cleared by the freeing thread (in every KZMALLOC_INIT mode, and
+ * while the purger runs too: the zero queue is the pool's) or, with
+ * protect, no-access; when it leaves it is checked to read zero where
+ * sampled unless it is no-access (the fault is the check), its guard page
+ * is lifted, and it goes back with its pages marked as they were cleared.
+ * A free pushes the oldest out when the FIFO is full or over its bytes;
+ * this file's shrinker pushes out what waited the purge delay, and
+ * everything at kz_trim. A quarantined run counts in use (pages_large).
+ *
+ * Locks: none of its own (the FIFO's is large_quarantine.c's, never held
+ * while a run is given back). The stuck stack is lock-free (pushed one run at a
  * time, emptied whole by one exchange, so no ABA), linked through the
  * heads' free-list links, which allocated and freeing runs do not use.
  */
@@ -51,6 +76,7 @@
 
 #include "buddy.h"
 #include "harden.h"
+#include "large_quarantine.h"
 #include "os.h"
 #include "purge.h"
 #include "resident.h"
@@ -80,12 +106,20 @@ static void stuck_release(struct kz_page *head)
 	buddy_free(head, head->nr_pages, KIND_LARGE, BUDDY_DIRTY);
 }
 
-/* Retry every stuck run; the pages go to the pool, whose own scan purges them. */
+static void large_release(const struct lq_entry *e);
+
+/*
+ * Push out of the quarantine what waited long enough, or (@all) everything, then retry every
+ * stuck run; the pages go to the pool, whose own scan purges them.
+ */
 static size_t large_scan(bool all)
 {
-	struct kz_page *head = atomic_exchange(&large_stuck, NULL);
+	struct kz_page *head;
+	struct lq_entry e;
 
-	(void) all;
+	while (large_quarantine_take(LQ_RUNS, all ? LQ_ALL : LQ_EXPIRED, &e))
+		large_release(&e);
+	head = atomic_exchange(&large_stuck, NULL);
 	while (head) {
 		struct kz_page *next =
 			head->lru.next ? list_entry(head->lru.next, struct kz_page, lru) : NULL;
@@ -98,7 +132,7 @@ static size_t large_scan(bool all)
 
 static bool large_pending(void)
 {
-	return atomic_load(&large_stuck) != NULL;
+	return atomic_load(&large_stuck) != NULL || large_quarantine_waiting(LQ_RUNS);
 }
 
 static const struct shrinker large_shrinker = {.scan = large_scan, .pending = large_pending};
@@ -182,7 +216,7 @@ static enum buddy_fill large_clear(struct kz_page *head, bool zero)
  * Free a run: its guard lifted, cleared now or left to the purger (a run whose guard is stuck
  * waits too long for that: it is cleared now), given back.
  */
-size_t large_free(struct kz_page *head)
+static size_t large_free_now(struct kz_page *head)
 {
 	size_t nr_pages = head->nr_pages; /* once given back, the run may be another's at once */
 	bool stuck = head->owner && !os_set_memory_rw(head->owner, KZ_PAGE_SIZE);
@@ -202,4 +236,87 @@ size_t large_free(struct kz_page *head)
 	else
 		buddy_free(head, nr_pages, KIND_LARGE, fill);
 	return nr_pages;
+}
+
+/*
+ * KZMALLOC_CHECK=protect: purge the run, then make it no-access (guard page and all); each page
+ * clean. False if the OS would not purge it (nothing changed); @np says whether it is no-access.
+ */
+static bool large_protect(struct kz_page *head, bool *np)
+{
+	void *addr = page_address(head);
+	size_t size = (size_t) head->nr_pages << KZ_PAGE_SHIFT;
+
+	if (!os_purge(addr, size))
+		return false;
+	for (size_t i = 0; i < head->nr_pages; i++)
+		head[i].state = PAGE_CLEAN;
+	*np = os_set_memory_np(addr, size);
+	return true;
+}
+
+/*
+ * A run out of the quarantine: checked, then given back as it was left (protected, or cleared
+ * with each page marked); a guard page the OS will not lift keeps it on the stuck stack.
+ */
+static void large_release(const struct lq_entry *e)
+{
+	struct kz_page *head = e->block;
+
+	large_quarantine_check(e);
+	if (e->fill != BUDDY_PROTECTED && head->owner &&
+	    !os_set_memory_rw(head->owner, KZ_PAGE_SIZE)) {
+		stuck_push(head); /* still freeing */
+		return;
+	}
+	buddy_mark_freeing(head, false);
+	buddy_free(head, head->nr_pages, KIND_LARGE, (enum buddy_fill) e->fill);
+}
+
+/*
+ * Free a run with protect or quarantine on: protected (or, if the OS will not purge it, cleared
+ * for the quarantine, else freed as without the checks), then given back or quarantined; with
+ * the pages of the runs the quarantine pushed out, what is left for purge. Out of line, so that
+ * the default free keeps no stack frame for it.
+ */
+__attribute__((noinline)) static size_t large_free_checked(struct kz_page *head)
+{
+	size_t nr_pages = head->nr_pages;
+	void *addr = page_address(head);
+	struct lq_entry e = {
+		.block = head, .addr = addr, .bytes = large_usable(head), .check = true};
+	struct lq_entry out;
+	bool np = false;
+
+	if (harden_protect() && large_protect(head, &np)) {
+		e.fill = BUDDY_PROTECTED;
+		e.check = !np;
+	} else if (harden_quarantine()) {
+		e.fill = (uint8_t) large_clear(head, true);
+	} else {
+		return large_free_now(head);
+	}
+	vg_free(addr);
+	vg_show_ptr(&page_chunk(head)->base, addr);
+	if (!harden_quarantine()) {
+		buddy_free(head, nr_pages, KIND_LARGE, BUDDY_PROTECTED);
+		return nr_pages;
+	}
+	buddy_mark_freeing(head, true);
+	if (large_quarantine_add(LQ_RUNS, e, &out)) {
+		nr_pages += ((struct kz_page *) out.block)->nr_pages;
+		large_release(&out);
+	}
+	while (large_quarantine_take(LQ_RUNS, LQ_OVER, &out)) {
+		nr_pages += ((struct kz_page *) out.block)->nr_pages;
+		large_release(&out);
+	}
+	return nr_pages;
+}
+
+size_t large_free(struct kz_page *head)
+{
+	if (unlikely(harden_protect() || harden_quarantine()))
+		return large_free_checked(head);
+	return large_free_now(head);
 }

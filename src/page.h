@@ -23,7 +23,9 @@
  *   freeing    flags == PG_HEAD | PG_FREEING: freed by its owner, who must
  *              still undo something before the pool may have it back (a
  *              large run whose guard page the OS would not make accessible
- *              again); every lookup sees it freed, the pool counts it in use
+ *              again, or one waiting in the quarantine, large_quarantine.h;
+ *              a huge mapping's head so too while it waits there); every
+ *              lookup sees it freed, the pool counts it in use
  * Every other page of a free block has flags == 0. A free page's state says
  * whether it reads zero and whether it still holds memory (page_state).
  * An allocated slab's head also carries what kfree needs to find the slot
@@ -84,7 +86,7 @@ enum page_kind {
  * back with BUDDY_MARKED (buddy.h).
  */
 enum page_state {
-	PAGE_CLEAN,  /* reads zero, holds no memory: fresh, or purged */
+	PAGE_CLEAN,  /* reads zero, holds no memory: fresh, or purged (maybe no-access: buddy.c) */
 	PAGE_ZEROED, /* reads zero, still resident: cleared when it was freed */
 	PAGE_DIRTY,  /* old data: cleared by the purger, or before it is handed out */
 };

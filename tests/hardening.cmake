@@ -5,11 +5,13 @@
 #                       only): sweeps, random faults, an overcommit limit;
 #                       test_faults.guard: the same with KZMALLOC_CHECK=guard,
 #                       test_faults.zero-size with KZMALLOC_CHECK=zero-size,
-#                       test_faults.all with every check at once
+#                       test_faults.all with every check at once,
+#                       test_faults.protect-quarantine with protect,quarantine
 #   test_faults_new     C++ operator new under the same faults
 #   test_faults_rlimit  a real `ulimit -v` (RLIMIT_AS) in a child
 #   test_stress16       16 threads, every operation at random, 3 s; again with
-#                       guard pages, with every check (all), and with the purger
+#                       guard pages, with every check (all), with freed large and
+#                       huge blocks no-access and quarantined, and with the purger
 #                       at every free
 #   test_cross_free     rptest's shape: random sizes to 16 KB freed by the next
 #                       thread of a ring, fresh threads each round, the purger
@@ -34,6 +36,11 @@ if(KZ_FAULT_INJECTION)
   add_test(NAME test_faults.all COMMAND test_faults)
   set_tests_properties(test_faults.all PROPERTIES LABELS "unit;faults"
     ENVIRONMENT "KZMALLOC_PURGE_THREAD=0;KZMALLOC_PURGE_DELAY=600000;KZMALLOC_CHECK=all")
+  # Again with freed large and huge blocks no-access and quarantined: the mprotect sweep reaches
+  # the pool and the cache making them accessible again, every free degrades when refused.
+  add_test(NAME test_faults.protect-quarantine COMMAND test_faults)
+  set_tests_properties(test_faults.protect-quarantine PROPERTIES LABELS "unit;faults" ENVIRONMENT
+    "KZMALLOC_PURGE_THREAD=0;KZMALLOC_PURGE_DELAY=600000;KZMALLOC_CHECK=protect,quarantine")
   # Only the multi-threaded case: what the ThreadSanitizer pass runs of it.
   add_test(NAME test_faults.threads COMMAND test_faults random_faults_threads)
   set_tests_properties(test_faults.threads PROPERTIES LABELS "faults"
@@ -66,6 +73,9 @@ set_tests_properties(test_stress16.guard PROPERTIES LABELS "unit;stress"
 add_test(NAME test_stress16.all COMMAND test_stress16 2)
 set_tests_properties(test_stress16.all PROPERTIES LABELS "unit;stress"
   ENVIRONMENT KZMALLOC_CHECK=all)
+add_test(NAME test_stress16.protect-quarantine COMMAND test_stress16 2)
+set_tests_properties(test_stress16.protect-quarantine PROPERTIES LABELS "unit;stress"
+  ENVIRONMENT KZMALLOC_CHECK=protect,quarantine)
 add_test(NAME test_stress16.purge0 COMMAND test_stress16 2)
 set_tests_properties(test_stress16.purge0 PROPERTIES LABELS "unit;stress"
   ENVIRONMENT KZMALLOC_PURGE_DELAY=0)

@@ -22,6 +22,10 @@
 #   test_guard          KZMALLOC_CHECK=guard: overflows past large and huge blocks
 #                       fault (in a child), guard pages reused read as zero; again
 #                       with the canary, which then lives in a run's last page only
+#   test_protect        KZMALLOC_CHECK=protect and quarantine: freed runs and mappings
+#                       fault (in a child), their pages reused read as zero, reuse is
+#                       delayed, realloc, kz_trim empties the quarantine, the pool's
+#                       invariants; with protect, quarantine, both, and all
 #   test_sparse_free    a big block barely touched frees in milliseconds and no RSS,
 #                       and every freed block comes back zero, once per
 #                       KZMALLOC_INIT mode, and again with KZMALLOC_CHECK=guard
@@ -71,6 +75,23 @@ kz_unit_test(test_guard.canary SOURCE test_guard
 # The API's promises hold with guard pages too (not again under memcheck).
 add_test(NAME test_malloc_api.guard COMMAND test_malloc_api)
 set_tests_properties(test_malloc_api.guard PROPERTIES LABELS unit ENVIRONMENT KZMALLOC_CHECK=guard)
+foreach(spec "protect|protect" "quarantine|quarantine" "both|protect,quarantine" "all|all")
+  string(REPLACE "|" ";" spec "${spec}")
+  list(GET spec 0 name)
+  list(GET spec 1 check)
+  kz_unit_test(test_protect.${name} SOURCE test_protect
+    ENV KZMALLOC_CHECK=${check} KZMALLOC_PURGE_DELAY=600000)
+endforeach()
+kz_unit_test(test_protect.expiry SOURCE test_protect ARGS purger_empties
+  ENV KZMALLOC_CHECK=quarantine KZMALLOC_PURGE_DELAY=200)
+# The API's promises hold with freed blocks no-access and waiting in the quarantine too.
+add_test(NAME test_malloc_api.protect-quarantine COMMAND test_malloc_api)
+set_tests_properties(test_malloc_api.protect-quarantine PROPERTIES LABELS unit
+  ENVIRONMENT KZMALLOC_CHECK=protect,quarantine)
 kz_unit_test(test_fork)
+# fork with freed blocks no-access and quarantined: nothing special to do, and nothing breaks.
+add_test(NAME test_fork.protect-quarantine COMMAND test_fork)
+set_tests_properties(test_fork.protect-quarantine PROPERTIES LABELS unit
+  ENVIRONMENT KZMALLOC_CHECK=protect,quarantine)
 kz_unit_test(test_fatal)
 kz_unit_test(test_malloc_info ENV KZMALLOC_PURGE_DELAY=600000)

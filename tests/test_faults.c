@@ -33,7 +33,9 @@
  *
  * Run with KZMALLOC_PURGE_THREAD=0 and a long purge delay: the only purges
  * are the round's own trims, so call numbers repeat from run to run. ctest
- * runs it twice: as it is, and with KZMALLOC_CHECK=guard.
+ * runs it again with KZMALLOC_CHECK=guard, =zero-size and
+ * =protect,quarantine (freed large and huge blocks no-access and waiting:
+ * the mprotect sweep covers making them accessible again).
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -222,17 +224,20 @@ static void sweep_madvise(void **state)
 	sweep(OS_MADVISE);
 }
 
+/* With KZMALLOC_CHECK=protect freed blocks are purged, not cleared where resident: no mincore. */
 static void sweep_mincore(void **state)
 {
 	(void) state;
+	if (kz_opt.check & KZ_CHECK_PROTECT)
+		skip();
 	sweep(OS_MINCORE);
 }
 
-/* Only guard pages call mprotect. */
+/* Only guard pages and KZMALLOC_CHECK=protect call mprotect. */
 static void sweep_mprotect(void **state)
 {
 	(void) state;
-	if (!(kz_opt.check & KZ_CHECK_GUARD))
+	if (!(kz_opt.check & (KZ_CHECK_GUARD | KZ_CHECK_PROTECT)))
 		skip();
 	sweep(OS_MPROTECT);
 }
@@ -267,7 +272,9 @@ static void guard_stuck(void **state)
 	int status;
 
 	(void) state;
-	if (!(kz_opt.check & KZ_CHECK_GUARD))
+	/* with protect a freed run's guard is never lifted (the whole run is no-access): none
+	 * sticks */
+	if (!(kz_opt.check & KZ_CHECK_GUARD) || (kz_opt.check & KZ_CHECK_PROTECT))
 		skip();
 	for (size_t i = 0; i < 3; i++) {
 		p[i] = kz_malloc(fx_opaque(300 * KIB));
