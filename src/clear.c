@@ -11,7 +11,8 @@
  * With the canary each class has its own canary routine too, which knows its class's size, so a
  * routine needs nothing but the object (no page-map walk).
  *
- * No state but the table; no locks (written before any thread allocates).
+ * No state but the table; no locks (written before any thread allocates, sealed afterwards:
+ * KZ_RO_AFTER_INIT).
  */
 #include "clear.h"
 
@@ -22,8 +23,9 @@
 
 #define CLEAR_INLINE_MAX 1024
 
-object_clear_fn clear_class[KZ_NR_CLASSES];
-static bool canary_clears_whole; /* with the canary: CLEAR_WHOLE, else only past the request */
+KZ_RO_AFTER_INIT object_clear_fn clear_class[KZ_NR_CLASSES];
+/* With the canary: CLEAR_WHOLE, else only past the request. */
+KZ_RO_AFTER_INIT static bool canary_clears_whole;
 
 typedef char v16 __attribute__((vector_size(16), aligned(16)));
 typedef char v32 __attribute__((vector_size(32), aligned(16)));
