@@ -79,7 +79,7 @@ static int child_write(volatile char *p)
 
 static void started(void)
 {
-	free(malloc(opaque(16)));
+	kz_free(kz_malloc(opaque(16)));
 	assert_true(kz_is_ready());
 }
 
@@ -157,27 +157,27 @@ static void *churn(void *arg)
 
 	for (unsigned r = 0; r < rounds; r++) {
 		for (size_t size = 16; size <= 128 * KIB; size *= 2) {
-			char *p = malloc(opaque(size - 8));
-			char *z = calloc(1, opaque(size));
+			char *p = kz_malloc(opaque(size - 8));
+			char *z = kz_calloc(1, opaque(size));
 
 			assert_non_null(p);
 			assert_non_null(z);
 			assert_true(kzt_is_zero(z, size));
 			kzt_fill(p, size - 8, seed + size);
-			p = realloc(p, opaque(size + 24));
+			p = kz_realloc(p, opaque(size + 24));
 			assert_non_null(p);
 			assert_true(kzt_check(p, size - 8, seed + size));
-			free(p);
-			free(z);
+			kz_free(p);
+			kz_free(z);
 		}
 	}
 	for (size_t size = 256 * KIB; size <= 8 * MIB; size *= 4) {
-		char *p = malloc(opaque(size));
+		char *p = kz_malloc(opaque(size));
 
 		assert_non_null(p);
 		kzt_fill(p, size, seed);
 		assert_true(kzt_check(p, size, seed));
-		free(p);
+		kz_free(p);
 	}
 	return NULL;
 }
