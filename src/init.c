@@ -15,12 +15,13 @@
  * Read-only after start-up (the kernel's __ro_after_init): the settings, the
  * hardening policy's tables (the clear routines, the canary's secret, the pop
  * check, malloc's class table), the slab caches' class tables, the shrinkers,
- * tcache_none and the key, kz_ready: every variable marked KZ_RO_AFTER_INIT
- * (util.h). Start-up writes them, and its last step makes their pages
- * read-only, after the last writer (tcache_init); nothing writes them
- * afterwards, not even fork's handlers, so a stray write into them (a heap
- * overflow elsewhere) stops the program at once instead of redirecting the
- * allocator. If the OS refuses (it should not), they stay writable.
+ * tcache_none and the key, kz_ready, the report's descriptor: every variable
+ * marked KZ_RO_AFTER_INIT (util.h). Start-up writes them, and its last step
+ * makes their pages read-only, after the last writer (tcache_init); nothing
+ * writes them afterwards, not even fork's handlers, so a stray write into
+ * them (a heap overflow elsewhere) stops the program at once instead of
+ * redirecting the allocator. If the OS refuses (it should not), they stay
+ * writable.
  */
 #include "init.h"
 
