@@ -2,7 +2,7 @@
  * canary.c - filling and checking the end-of-object canary (canary.h).
  *
  * Owns canary_room and the secret: written once by canary_init during start-up, read-only
- * afterwards. No locks.
+ * afterwards (sealed: KZ_RO_AFTER_INIT). No locks.
  */
 #include "canary.h"
 
@@ -12,8 +12,8 @@
 #include "fatal.h"
 
 /* Until start-up decides, as if the canary were on: a class chosen early has room for it. */
-size_t canary_room = KZ_CANARY_MIN;
-static uint64_t canary_secret;
+KZ_RO_AFTER_INIT size_t canary_room = KZ_CANARY_MIN;
+KZ_RO_AFTER_INIT static uint64_t canary_secret;
 
 void canary_init(bool on)
 {

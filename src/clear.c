@@ -14,7 +14,8 @@
  * With the report on (KZMALLOC_STATS) a counting routine per class stands in front of the chosen
  * one and counts the free (vmstat.h).
  *
- * No state but the tables; no locks (written before any thread allocates).
+ * No state but the tables; no locks (written before any thread allocates, sealed afterwards:
+ * KZ_RO_AFTER_INIT).
  */
 #include "clear.h"
 
@@ -26,10 +27,12 @@
 
 #define CLEAR_INLINE_MAX 1024
 
-object_clear_fn clear_class[KZ_NR_CLASSES];
-static object_clear_fn clear_counted[KZ_NR_CLASSES]; /* with the report: what clear_count calls */
-static uint32_t clear_bytes[KZ_NR_CLASSES];	     /* what each class's routine clears */
-static bool canary_clears_whole; /* with the canary: CLEAR_WHOLE, else only past the request */
+KZ_RO_AFTER_INIT object_clear_fn clear_class[KZ_NR_CLASSES];
+/* With the report: what clear_count calls, and what each class's routine clears. */
+KZ_RO_AFTER_INIT static object_clear_fn clear_counted[KZ_NR_CLASSES];
+KZ_RO_AFTER_INIT static uint32_t clear_bytes[KZ_NR_CLASSES];
+/* With the canary: CLEAR_WHOLE, else only past the request. */
+KZ_RO_AFTER_INIT static bool canary_clears_whole;
 
 typedef char v16 __attribute__((vector_size(16), aligned(16)));
 typedef char v32 __attribute__((vector_size(32), aligned(16)));

@@ -6,7 +6,8 @@
  *
  * Owns harden_pop_check and harden_malloc_class. Invariant: harden_malloc_class[i] is the
  * smallest class that holds i * 16 bytes and the canary's room. Both are written once by
- * harden_init, during start-up, before any thread cache exists; read-only afterwards. No locks.
+ * harden_init, during start-up, before any thread cache exists; read-only afterwards (sealed:
+ * KZ_RO_AFTER_INIT). No locks.
  */
 #include "harden.h"
 
@@ -18,10 +19,11 @@
 #include "vg.h"
 #include "vmstat.h"
 
-uint64_t harden_pop_check;
+KZ_RO_AFTER_INIT uint64_t harden_pop_check;
 
 #define HARDEN_MALLOC_CLASS_ITEM(cls) (cls),
-uint8_t harden_malloc_class[1024 / 16 + 1] = {KZ_SMALL_CLASSES(HARDEN_MALLOC_CLASS_ITEM)};
+KZ_RO_AFTER_INIT uint8_t harden_malloc_class[1024 / 16 + 1] = {
+	KZ_SMALL_CLASSES(HARDEN_MALLOC_CLASS_ITEM)};
 
 /* The pop check, from the settings. */
 static uint64_t pop_check_setting(void)

@@ -11,6 +11,17 @@
  * it, and back the other way after it, in the parent and the child alike.
  * At exit the destructor prints the report if KZMALLOC_STATS asks for it (stats.c);
  * Debug builds check the pool's invariants one last time.
+ *
+ * Read-only after start-up (the kernel's __ro_after_init): the settings, the
+ * hardening policy's tables (the clear routines, the canary's secret, the pop
+ * check, malloc's class table), the slab caches' class tables, the shrinkers,
+ * tcache_none and the key, kz_ready, the report's descriptor: every variable
+ * marked KZ_RO_AFTER_INIT (util.h). Start-up writes them, and its last step
+ * makes their pages read-only, after the last writer (tcache_init); nothing
+ * writes them afterwards, not even fork's handlers, so a stray write into
+ * them (a heap overflow elsewhere) stops the program at once instead of
+ * redirecting the allocator. If the OS refuses (it should not), they stay
+ * writable.
  */
 #include "init.h"
 
@@ -27,6 +38,7 @@
 #include "large_quarantine.h"
 #include "meta.h"
 #include "options.h"
+#include "os.h"
 #include "purge.h"
 #include "quarantine.h"
 #include "slab.h"
@@ -35,7 +47,7 @@
 #include "vg.h"
 #include "zero_size.h"
 
-atomic_bool kz_ready;
+KZ_RO_AFTER_INIT atomic_bool kz_ready;
 static atomic_int kz_started;
 
 /*
@@ -129,6 +141,19 @@ static void fork_child(void)
 	release_locks();
 }
 
+/*
+ * The end of start-up: the data it wrote once becomes read-only. A thread that waited for
+ * kz_ready meanwhile only reads it. On failure start-up goes on, unprotected.
+ */
+static void seal_ro_after_init(void)
+{
+	char *start = kz_ro_after_init_start;
+	size_t size = (uintptr_t) kz_ro_after_init_end - (uintptr_t) start;
+
+	kz_assert(IS_ALIGNED(start, KZ_PAGE_SIZE) && IS_ALIGNED(size, KZ_PAGE_SIZE));
+	os_set_memory_ro(start, size);
+}
+
 void kz_init_slow(void)
 {
 	int expected = 0;
@@ -148,9 +173,15 @@ void kz_init_slow(void)
 	huge_init();
 	slab_init();
 	quarantine_init();
-	atomic_store_explicit(&kz_ready, true, memory_order_release);
+	/*
+	 * Before kz_ready: a thread let through by it may create its cache at once, and must find
+	 * the caches' size and pop check set (pthread_key_create does not allocate).
+	 */
 	tcache_init();
+	atomic_store_explicit(&kz_ready, true, memory_order_release);
+	/* After it: glibc's pthread_atfork may allocate, and a nested malloc must not wait here. */
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
+	seal_ro_after_init(); /* last: tcache_init wrote the key */
 }
 
 __attribute__((constructor)) static void kz_constructor(void)

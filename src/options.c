@@ -4,7 +4,8 @@
  * Read once, at start-up, straight from environ: getenv may not be safe
  * that early and nothing here allocates. Unknown names and malformed values
  * get a one-line warning and keep the default. No locks: written before any
- * other thread can use the allocator, read-only afterwards.
+ * other thread can use the allocator, read-only afterwards (sealed:
+ * KZ_RO_AFTER_INIT, util.h); tests set them through the environment.
  */
 #include "options.h"
 
@@ -16,7 +17,7 @@
 
 extern char **environ;
 
-struct kz_options kz_opt = {
+KZ_RO_AFTER_INIT struct kz_options kz_opt = {
 	.init = KZ_INIT_FREE,
 	.stats = false,
 	.purge_delay_ms = 1000,
@@ -24,7 +25,7 @@ struct kz_options kz_opt = {
 	.check = 0,
 };
 
-char kz_stats_file[KZ_STATS_FILE_MAX];
+KZ_RO_AFTER_INIT char kz_stats_file[KZ_STATS_FILE_MAX];
 
 enum opt_kind { OPT_BOOL, OPT_MS, OPT_WORD, OPT_FLAGS, OPT_STATS };
 

@@ -48,6 +48,9 @@ bool os_remap_move(void *addr, size_t old_size, void *new_addr, size_t new_size)
 bool os_set_memory_np(void *addr, size_t size);
 bool os_set_memory_rw(void *addr, size_t size);
 
+/* Make whole pages read-only (set_memory_ro: start-up's seal, init.c). False if the OS refused. */
+bool os_set_memory_ro(void *addr, size_t size);
+
 /*
  * Give the pages back (MADV_DONTNEED); they read as zero afterwards. False
  * if the OS refused: then the pages still hold what they held.

@@ -292,6 +292,11 @@ bool os_set_memory_rw(void *addr, size_t size)
 	return os_protect(addr, size, PROT_READ | PROT_WRITE, CALLER);
 }
 
+bool os_set_memory_ro(void *addr, size_t size)
+{
+	return os_protect(addr, size, PROT_READ, CALLER);
+}
+
 bool os_purge(void *addr, size_t size)
 {
 	if (fault_fail(OS_MADVISE, CALLER))

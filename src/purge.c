@@ -80,8 +80,10 @@ enum purger_state { PURGER_IDLE, PURGER_STARTING, PURGER_RUNNING, PURGER_FAILED 
 
 #define MAX_SHRINKERS 4
 
-static const struct shrinker *shrinkers[MAX_SHRINKERS];
-static size_t nr_shrinkers;
+/* Registered at start-up only, then sealed (KZ_RO_AFTER_INIT). */
+
+KZ_RO_AFTER_INIT static const struct shrinker *shrinkers[MAX_SHRINKERS];
+KZ_RO_AFTER_INIT static size_t nr_shrinkers;
 
 static struct {
 	pthread_mutex_t lock;

@@ -125,8 +125,9 @@ static const uint16_t shared_limit[KZ_NR_CLASSES] = {KZ_SIZE_CLASSES(KZ_CLASS_SH
 #define KZ_SMALL_CLASS_ITEM(cls) (cls),
 const uint8_t kz_class_of_small[1024 / 16 + 1] = {KZ_SMALL_CLASSES(KZ_SMALL_CLASS_ITEM)};
 
-uint8_t slab_dense_aligned[KZ_PAGE_SHIFT - 4][KZ_NR_CLASSES];
-uint8_t kz_class_of_medium[KZ_SMALL_MAX >> KZ_MEDIUM_SHIFT];
+/* Filled by slab_init, sealed afterwards (KZ_RO_AFTER_INIT). */
+KZ_RO_AFTER_INIT uint8_t slab_dense_aligned[KZ_PAGE_SHIFT - 4][KZ_NR_CLASSES];
+KZ_RO_AFTER_INIT uint8_t kz_class_of_medium[KZ_SMALL_MAX >> KZ_MEDIUM_SHIFT];
 
 static size_t slab_scan(bool all);
 static bool slab_pending(void);

@@ -49,9 +49,9 @@
 /* Where the report's descriptors go: above what programs use. */
 #define STATS_FD_MIN 512
 
-static int stats_fd = -1;	    /* KZMALLOC_STATS=1: stderr's copy */
-static int stats_dir_fd = -1;	    /* KZMALLOC_STATS=FILE: the directory of start-up */
-static struct timespec stats_start; /* the run time counts from here */
+KZ_RO_AFTER_INIT static int stats_fd = -1;     /* KZMALLOC_STATS=1: stderr's copy */
+KZ_RO_AFTER_INIT static int stats_dir_fd = -1; /* KZMALLOC_STATS=FILE: the directory of start-up */
+static struct timespec stats_start;	       /* the run time counts from here */
 
 void stats_init(void)
 {

@@ -30,8 +30,10 @@
  * with it onto the spare list and on to the next thread, and stay registered for the report.
  *
  * A cache is its thread's alone. spare.lock guards the spare list, a leaf,
- * held for a push or a pop only (init.c's lock order). tcache_key is created
- * at start-up (tcache_init), before any thread has a cache.
+ * held for a push or a pop only (init.c's lock order). tcache_key, tcache_bytes and
+ * tcache_none's pop check are set at start-up (tcache_init), before any thread has a cache,
+ * and sealed with it (KZ_RO_AFTER_INIT): tcache_none, whose stacks are empty and full, is never
+ * written afterwards.
  */
 #include "tcache.h"
 
@@ -51,12 +53,12 @@ static const uint16_t class_cap[KZ_NR_CLASSES] = {KZ_SIZE_CLASSES(KZ_CLASS_CAP_I
 
 enum tcache_state { TCACHE_NONE, TCACHE_LIVE, TCACHE_DEAD };
 
-struct tcache tcache_none; /* all stacks NULL: empty and full at once */
+KZ_RO_AFTER_INIT struct tcache tcache_none; /* all stacks NULL: empty and full at once */
 __thread struct tcache *tcache_self __attribute__((tls_model("initial-exec"))) = &tcache_none;
 static __thread unsigned char tcache_state __attribute__((tls_model("initial-exec")));
 
-static pthread_key_t tcache_key;
-static size_t tcache_bytes;
+KZ_RO_AFTER_INIT static pthread_key_t tcache_key;
+KZ_RO_AFTER_INIT static size_t tcache_bytes;
 
 /* Caches of exited threads, linked through their next field, for the next new threads. */
 static struct {

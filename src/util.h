@@ -25,6 +25,15 @@ static const bool kz_debug = KZ_DEBUG;
  */
 #define KZ_HIDDEN __attribute__((visibility("hidden")))
 
+/*
+ * On the definition of a variable written only during start-up (the kernel's __ro_after_init):
+ * the partial link (ro_after_init.ld) gathers every object's kz_ro_after_init section into whole
+ * pages of their own, between kz_ro_after_init_start and kz_ro_after_init_end (init.h), which
+ * start-up makes read-only once it is done, so that a stray write cannot redirect them. Only
+ * for data no code writes afterwards: no locks, no counters, nothing a fork handler resets.
+ */
+#define KZ_RO_AFTER_INIT __attribute__((section("kz_ro_after_init")))
+
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 

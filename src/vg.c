@@ -6,14 +6,15 @@
  * only memcheck answers (with 1), every other tool and the bare CPU with 0.
  * Both are a few instructions, once, at start-up: no getenv, no allocation.
  * No locks: vg_memcheck is written before any other thread can run
- * kzmalloc's code, read-only afterwards; vg_kept takes its slots atomically.
+ * kzmalloc's code, read-only afterwards (sealed: KZ_RO_AFTER_INIT); vg_kept takes its slots
+ * atomically.
  */
 #include "vg.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
 
-bool vg_memcheck;
+KZ_RO_AFTER_INIT bool vg_memcheck;
 
 /* Few: one purger thread per process (and per forked child). A root for the leak checker. */
 static void *volatile vg_kept[16]; /* written only: volatile keeps the stores */
