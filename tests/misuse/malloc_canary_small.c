@@ -1,4 +1,4 @@
-/* With KZMALLOC_CHECK=canary: one byte written past a 13-byte object (a string's missing NUL). */
+/* Write one byte past a 13-byte object (a string's missing NUL), then free it. */
 #include <string.h>
 
 #include "misuse.h"
