@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# detection_table.sh [--columns LIST] BUILD_DIR [ROW...] - run every heap-misuse
+# detection_table.sh [OPTIONS] BUILD_DIR [ROW...] - run every heap-misuse
 # program on glibc, jemalloc, mimalloc, scudo and kzmalloc (its default, and
 # KZMALLOC_CHECK=all), and print the markdown table of what each did: the
-# README's detection table, with a line under it counting the rows each stops.
+# README's detection table, with a line under it counting the rows each
+# column stops (kills by a signal, with a message or without) in every run.
 #
 # The rows are the misuse tests ctest has registered in BUILD_DIR (label
 # misuse) that run a program of this directory through the libc names (with
@@ -25,18 +26,25 @@
 #   --columns LIST  a comma list of glibc, jemalloc, mimalloc, scudo, kzmalloc
 #                   (its defaults) and kzmalloc-WORDS (with KZMALLOC_CHECK=WORDS);
 #                   by default: the peers, kzmalloc and kzmalloc-all
+#   --runs N        run each program N times (default 10): a cell that differs
+#                   from run to run lists each outcome, "(varies)"
 #   ROW...          only these rows: a program's name, with its arguments
 #                   after a space ("guard_overflow large")
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 columns=glibc,jemalloc,mimalloc,scudo,kzmalloc,kzmalloc-all
-if [ "${1:-}" = --columns ]; then
-	columns=$2
+runs=10
+while [ $# -ge 2 ]; do
+	case $1 in
+	--columns) columns=$2 ;;
+	--runs) runs=$2 ;;
+	*) break ;;
+	esac
 	shift 2
-fi
-if [ $# -lt 1 ]; then
-	echo "usage: $0 [--columns LIST] BUILD_DIR [ROW...]" >&2
+done
+if [ $# -lt 1 ] || [[ $1 == -* ]]; then
+	echo "usage: $0 [--columns LIST] [--runs N] BUILD_DIR [ROW...]" >&2
 	exit 2
 fi
 build=$(cd "$1" && pwd)
@@ -139,9 +147,9 @@ tidy() {
 	printf '%s' "${s//|/\\|}"
 }
 
-# cell LIBRARY CHECK PROGRAM ARGS...: what happened, in a few words, into
+# run_once LIBRARY CHECK PROGRAM ARGS...: what happened, in a few words, into
 # $text; $stopped is 1 when the program was stopped (killed by a signal).
-cell() {
+run_once() {
 	local lib=$1 check=$2 err rc=0 msg sig
 	shift 2
 	stopped=0
@@ -180,6 +188,22 @@ cell() {
 	esac
 }
 
+# cell LIBRARY CHECK PROGRAM ARGS...: run_once $runs times, since where a
+# misuse lands can change with the address space's layout (ASLR). $text is the
+# outcome, or the outcomes (the stops first) when the runs differ; $stopped is
+# 2 when every run was stopped, 1 when some were, 0 when none.
+cell() {
+	local all="" stops=0 n
+	for ((n = 0; n < runs; n++)); do
+		run_once "$@"
+		stops=$((stops + stopped))
+		all+="$((1 - stopped)) $text"$'\n'
+	done
+	stopped=$((stops == runs ? 2 : stops > 0 ? 1 : 0))
+	text=$(printf '%s' "$all" | LC_ALL=C sort -u | cut -d' ' -f2-)
+	[[ $text != *$'\n'* ]] || text="${text//$'\n'/ or } (varies)"
+}
+
 # The columns: heading, library (none: glibc's own malloc), KZMALLOC_CHECK.
 heads=() libs=() checks=()
 IFS=, read -r -a ids <<<"$columns"
@@ -187,8 +211,8 @@ for id in "${ids[@]}"; do
 	IFS='|' read -r head lib check <<<"$(column "$id")"
 	heads+=("$head") libs+=("$lib") checks+=("$check")
 done
-stops=()
-for i in "${!ids[@]}"; do stops[i]=0; done
+stops=() some=() # per column: rows stopped in every run, in some runs
+for i in "${!ids[@]}"; do stops[i]=0 some[i]=0; done
 
 line='| program | misuse |'
 rule='|---|---|'
@@ -216,7 +240,8 @@ while IFS=$'\t' read -r name prog args; do
 		# shellcheck disable=SC2086 # the arguments are words
 		cell "${libs[i]}" "${checks[i]}" "$prog" $args
 		line+=" $text |"
-		stops[i]=$((stops[i] + stopped))
+		stops[i]=$((stops[i] + (stopped == 2)))
+		some[i]=$((some[i] + (stopped == 1)))
 	done
 	echo "$line"
 done < <(rows)
@@ -226,7 +251,9 @@ for i in "${!ids[@]}"; do
 	if [ -n "${libs[i]}" ] && [ ! -e "${libs[i]}" ]; then
 		line+=' not installed |'
 	else
-		line+=" **${stops[i]} of $count** |"
+		line+=" **${stops[i]} of $count**"
+		[ "${some[i]}" = 0 ] || line+=" (and ${some[i]} in some runs)"
+		line+=' |'
 	fi
 done
 echo "$line"
