@@ -104,7 +104,7 @@ column() {
 # The rows: "NAME<TAB>PROGRAM<TAB>ARGS" for each misuse test that runs a program
 # preloaded, from ctest's listing of the commands and their environments.
 rows() {
-	ctest --test-dir "$build" -N -V -L misuse | awk -v dir="$here" '
+	ctest --test-dir "$build" -N -V -L misuse | awk '
 		/^[0-9]+: Test command: / {
 			sub(/^[0-9]+: Test command: /, "")
 			runner = $1
@@ -245,6 +245,10 @@ while IFS=$'\t' read -r name prog args; do
 	done
 	echo "$line"
 done < <(rows)
+if [ $count = 0 ]; then
+	echo "$0: no row: no such misuse test in $build (is it configured and built?)" >&2
+	exit 1
+fi
 
 line='| | **stops** (a message or a fault) |'
 for i in "${!ids[@]}"; do
