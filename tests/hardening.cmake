@@ -106,7 +106,7 @@ foreach(spec
   list(GET spec 0 prog)
   list(GET spec 1 func)
   list(GET spec 2 what)
-  kz_misuse_program(${prog})
+  kz_misuse_program(${prog} CHECK quarantine)
   add_test(NAME misuse.${prog} COMMAND misuse_run ${func} ${what} $<TARGET_FILE:${prog}>)
   set_tests_properties(misuse.${prog} PROPERTIES LABELS misuse ENVIRONMENT "${KZ_MISUSE_ENV}")
   add_test(NAME misuse.${prog}.all COMMAND misuse_run ${func} ${what} $<TARGET_FILE:${prog}>)

@@ -6,7 +6,7 @@
 #                       under memcheck, which the flag does not change)
 #   misuse.zero_*       misuse of them through the libc names, preloaded:
 #                       SIGABRT with the exact line (in tests/CMakeLists.txt's
-#                       misuse list: each program's first line sets the flag)
+#                       misuse list, each with the flag)
 #   segv.zero_*         a read or write through one: SIGSEGV at once, in
 #                       silence (misuse_run --segv)
 #   test_faults.zero-size  in tests/hardening.cmake (fault-injection builds)
@@ -16,7 +16,7 @@ set(KZ_ZERO_ENV KZMALLOC_CHECK=zero-size)
 kz_unit_test(test_zero_size ENV ${KZ_ZERO_ENV})
 
 foreach(prog zero_read zero_write zero_memalign_write zero_cxx_new_read zero_cxx_new_array_write)
-  kz_misuse_program(${prog})
+  kz_misuse_program(${prog} CHECK zero-size)
   add_test(NAME segv.${prog} COMMAND misuse_run --segv $<TARGET_FILE:${prog}>)
   set_tests_properties(segv.${prog} PROPERTIES LABELS misuse ENVIRONMENT "${KZ_MISUSE_ENV}")
 endforeach()

@@ -1,6 +1,6 @@
-/* With KZMALLOC_CHECK=canary,guard: write the last byte of a page-multiple large or huge
- * block (which must work), then the byte after it, which must fault (SIGSEGV): the canary
- * takes no room of its own there. The argument picks how the block came to be.
+/* Write the last byte of a page-multiple large or huge block, then the byte after it.
+ * The argument picks how the block came to be. With KZMALLOC_CHECK=canary,guard the first
+ * write must work and the second fault (SIGSEGV): the canary takes no room of its own there.
  */
 #include <malloc.h>
 #include <string.h>

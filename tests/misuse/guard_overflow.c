@@ -1,6 +1,6 @@
-/* With KZMALLOC_CHECK=guard: write the last usable byte of a large or huge
- * block (which must work), then the byte after it, which must fault
- * (SIGSEGV). The argument picks how the block came to be.
+/* Write the last usable byte of a large or huge block, then the byte after it.
+ * The argument picks how the block came to be. With KZMALLOC_CHECK=guard the
+ * first write must work and the second fault (SIGSEGV).
  */
 #include <malloc.h>
 #include <string.h>

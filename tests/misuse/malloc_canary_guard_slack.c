@@ -1,4 +1,4 @@
-/* With KZMALLOC_CHECK=canary,guard: a byte past a 200,000-byte block, in its last page's slack. */
+/* A byte past a 200,000-byte block, in its last page's slack. */
 #include "misuse.h"
 
 int main(void)

@@ -1,4 +1,4 @@
-/* With KZMALLOC_CHECK=canary: one byte past a 200,000-byte block (a page run). */
+/* Write one byte past a 200,000-byte block (a page run), then free it. */
 #include "misuse.h"
 
 int main(void)

@@ -1,4 +1,4 @@
-/* With KZMALLOC_CHECK=canary: an overflow found by realloc, before it copies anything. */
+/* Write the second byte past a 100-byte object, then realloc it to 5000 bytes. */
 #include "misuse.h"
 
 int main(void)

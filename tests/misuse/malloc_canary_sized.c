@@ -1,4 +1,4 @@
-/* With KZMALLOC_CHECK=canary: free_sized with one byte more than asked: the canary knows. */
+/* free_sized of a 100-byte object with size 101: one byte more than asked. */
 #include "misuse.h"
 
 /* Not in glibc 2.36: weak, so that the program also runs (and says so) without kzmalloc. */

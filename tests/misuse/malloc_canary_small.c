@@ -1,4 +1,4 @@
-/* With KZMALLOC_CHECK=canary: one byte written past a 13-byte object (a 14th character). */
+/* Write one byte past a 13-byte object (a 14th character, not a NUL), then free it. */
 #include <string.h>
 
 #include "misuse.h"

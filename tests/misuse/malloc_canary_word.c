@@ -1,4 +1,4 @@
-/* With KZMALLOC_CHECK=canary: 8 bytes past a 24-byte object rewrite the canary's word. */
+/* Write the 8 bytes past a 24-byte object, then free it. */
 #include <string.h>
 
 #include "misuse.h"

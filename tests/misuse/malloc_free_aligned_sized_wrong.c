@@ -1,4 +1,6 @@
 /* free_aligned_sized with an alignment the object does not have. */
+#include <stdint.h>
+
 #include "misuse.h"
 
 /* Not in glibc 2.36: weak, so that the program also runs (and says so) without kzmalloc. */
@@ -9,7 +11,9 @@ int main(void)
 	if (!free_aligned_sized)
 		return misuse_unavailable("free_aligned_sized");
 	void *p = aligned_alloc(64, 128);
+	/* Twice the largest power of two dividing p: an alignment p lacks, wherever it lands. */
+	size_t wrong = 2 * ((uintptr_t) p & -(uintptr_t) p);
 
-	free_aligned_sized(misuse_announce(p), 4096, 128);
+	free_aligned_sized(misuse_announce(p), wrong, 128);
 	return misuse_survived();
 }

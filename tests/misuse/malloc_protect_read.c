@@ -1,4 +1,4 @@
-/* With KZMALLOC_CHECK=protect: read a 256 KiB block (a page run) after freeing it. */
+/* Read a 256 KiB block (a page run) after freeing it. */
 /* With the argument "huge", an 8 MiB block (a mapping of its own, cached for reuse). */
 #include <string.h>
 

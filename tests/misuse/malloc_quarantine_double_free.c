@@ -1,4 +1,4 @@
-/* With KZMALLOC_CHECK=quarantine: free a 64-byte object twice while it waits in the quarantine. */
+/* Free a 64-byte object twice while it waits in the quarantine. */
 #include "misuse.h"
 
 int main(void)

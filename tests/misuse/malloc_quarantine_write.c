@@ -1,4 +1,4 @@
-/* With KZMALLOC_CHECK=quarantine: a write 600 bytes into a freed 1000-byte object. */
+/* A write 600 bytes into a freed 1000-byte object. */
 /* Found as the object leaves the quarantine, pushed out by later frees. */
 #include "misuse.h"
 

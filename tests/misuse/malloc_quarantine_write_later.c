@@ -1,4 +1,4 @@
-/* With KZMALLOC_CHECK=quarantine: a write into a freed object after it left the quarantine. */
+/* A write into a freed object after it left the quarantine. */
 /* Found when its slot is handed out again. */
 #include "misuse.h"
 

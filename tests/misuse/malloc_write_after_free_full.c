@@ -1,4 +1,4 @@
-/* With KZMALLOC_CHECK=full: a write at the end of a freed object. */
+/* Write the last byte of a 200-byte object after freeing it; the next malloc(200) finds it. */
 #include "misuse.h"
 
 int main(void)

@@ -1,4 +1,4 @@
-/* With KZMALLOC_CHECK=zero-size: write the byte new char[0] returned. */
+/* Write the byte new char[0] returned. */
 #include <new>
 
 #include "misuse.h"

@@ -1,4 +1,4 @@
-/* With KZMALLOC_CHECK=zero-size: read the byte operator new(0) returned. */
+/* Read the byte operator new(0) returned. */
 #include <new>
 
 #include "misuse.h"

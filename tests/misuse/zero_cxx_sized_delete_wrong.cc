@@ -1,4 +1,4 @@
-/* With KZMALLOC_CHECK=zero-size: sized delete of operator new(0)'s pointer with size 1. */
+/* Sized delete of operator new(0)'s pointer with size 1. */
 #include <new>
 
 #include "misuse.h"

@@ -1,4 +1,4 @@
-/* With KZMALLOC_CHECK=zero-size: free a malloc(0) pointer twice. */
+/* Free a malloc(0) pointer twice. */
 #include "misuse.h"
 
 int main(void)

@@ -1,4 +1,4 @@
-/* With KZMALLOC_CHECK=zero-size: free a malloc(0) pointer twice, 100,000 malloc(0)s apart. */
+/* Free a malloc(0) pointer twice, 100,000 malloc(0)s apart. */
 /* Between the two frees 64 others stay live at a time, and everything else is freed. */
 #include "misuse.h"
 

@@ -1,4 +1,4 @@
-/* With KZMALLOC_CHECK=zero-size: free a pointer 8 bytes past what malloc(0) returned. */
+/* Free a pointer 8 bytes past what malloc(0) returned. */
 #include "misuse.h"
 
 int main(void)

@@ -1,5 +1,5 @@
-/* With KZMALLOC_CHECK=zero-size: free an address of the no-access region never handed out. */
-/* The region's first slot, which is never handed out (its 4 MiB-aligned base). */
+/* Free the 4 MiB boundary below what malloc(0) returned. */
+/* With KZMALLOC_CHECK=zero-size that is the no-access region's first slot, never handed out. */
 #include <stdint.h>
 
 #include "misuse.h"

@@ -1,4 +1,4 @@
-/* With KZMALLOC_CHECK=zero-size: free_sized(p, 16) of what malloc(0) returned. */
+/* free_sized(p, 16) of what malloc(0) returned. */
 #include "misuse.h"
 
 /* Not in glibc 2.36: weak, so that the program also runs (and says so) without kzmalloc. */

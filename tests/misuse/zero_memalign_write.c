@@ -1,4 +1,4 @@
-/* With KZMALLOC_CHECK=zero-size: write the byte memalign(4096, 0) returned. */
+/* Write the byte memalign(4096, 0) returned. */
 #include <malloc.h>
 
 #include "misuse.h"

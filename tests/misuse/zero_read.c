@@ -1,4 +1,4 @@
-/* With KZMALLOC_CHECK=zero-size: read the byte malloc(0) returned. */
+/* Read the byte malloc(0) returned. */
 #include "misuse.h"
 
 int main(void)

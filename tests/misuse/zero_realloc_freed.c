@@ -1,4 +1,4 @@
-/* With KZMALLOC_CHECK=zero-size: realloc a malloc(0) pointer after freeing it. */
+/* Realloc a malloc(0) pointer after freeing it. */
 #include "misuse.h"
 
 int main(void)

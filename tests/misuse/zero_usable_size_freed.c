@@ -1,4 +1,4 @@
-/* With KZMALLOC_CHECK=zero-size: ask the usable size of a freed malloc(0) pointer. */
+/* Ask the usable size of a freed malloc(0) pointer. */
 #include "misuse.h"
 #include <malloc.h>
 

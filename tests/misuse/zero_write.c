@@ -1,4 +1,4 @@
-/* With KZMALLOC_CHECK=zero-size: write the byte malloc(0) returned. */
+/* Write the byte malloc(0) returned. */
 #include "misuse.h"
 
 int main(void)
