@@ -4,7 +4,8 @@
 # matches REGEX), for kzmalloc in its default mode and with KZMALLOC_INIT=none,
 # and for Debian's jemalloc, mimalloc, tcmalloc and glibc; or for the
 # ALLOCATORs named, among them kzmalloc's opt-in checks (kzmalloc-full,
-# kzmalloc-canary, kzmalloc-guard, kzmalloc-zero-size, kzmalloc-all, each
+# kzmalloc-canary, kzmalloc-guard, kzmalloc-zero-size, kzmalloc-quarantine,
+# kzmalloc-protect, kzmalloc-all, each
 # the default mode plus that KZMALLOC_CHECK). Each case runs N and
 # 2N iterations under valgrind --tool=callgrind with the allocator
 # preloaded, and the difference over N * (operations per iteration) is one
@@ -26,6 +27,8 @@ declare -A libs=(
 	[kzmalloc-canary]=$build/lib/libkzmalloc.so
 	[kzmalloc-guard]=$build/lib/libkzmalloc.so
 	[kzmalloc-zero-size]=$build/lib/libkzmalloc.so
+	[kzmalloc-quarantine]=$build/lib/libkzmalloc.so
+	[kzmalloc-protect]=$build/lib/libkzmalloc.so
 	[kzmalloc-all]=$build/lib/libkzmalloc.so
 	[jemalloc]=$libdir/libjemalloc.so.2
 	[mimalloc]=$libdir/libmimalloc.so.2

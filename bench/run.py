@@ -75,7 +75,7 @@ class Allocator:
 
 
 # kzmalloc's opt-in checks (KZMALLOC_CHECK), measured against plain kzmalloc with --checks.
-CHECKS = ["full", "canary", "guard", "zero-size", "all"]
+CHECKS = ["full", "canary", "guard", "zero-size", "quarantine", "protect", "all"]
 
 
 def find_scudo():

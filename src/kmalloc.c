@@ -609,9 +609,9 @@ static bool object_fits(const struct object *obj, size_t size, size_t align)
 	/*
 	 * A small aligned request routed to an aligned slot may have been served by the class that
 	 * is a multiple of the alignment instead: pvalloc(0) is kmalloc-4k's, as it was before
-	 * slots.
+	 * slots, and it stays so with zero-size, which routes the other aligned requests for 0.
 	 */
-	if (r.kind != ROUTE_SLOT)
+	if (r.kind != ROUTE_SLOT && !(r.kind == ROUTE_ZERO && align > KZ_MIN_ALIGN))
 		return false;
 	r = (struct route){.kind = ROUTE_SLAB,
 			   .cls = aligned_class(size + harden_canary_room(), align)};

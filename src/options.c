@@ -22,7 +22,7 @@ KZ_RO_AFTER_INIT struct kz_options kz_opt = {
 	.stats = false,
 	.purge_delay_ms = 1000,
 	.purge_thread = true,
-	.check = 0,
+	.check = KZ_CHECK_DEFAULT,
 };
 
 KZ_RO_AFTER_INIT char kz_stats_file[KZ_STATS_FILE_MAX];
@@ -32,10 +32,15 @@ enum opt_kind { OPT_BOOL, OPT_MS, OPT_WORD, OPT_FLAGS, OPT_STATS };
 /* The values of a word setting, in the order of its enum. */
 static const char *const init_words[] = {
 	[KZ_INIT_FREE] = "free", [KZ_INIT_ALLOC] = "alloc", [KZ_INIT_NONE] = "none", NULL};
-/* OPT_FLAGS: word i sets bit i; the two words after the bits mean none and all of them. */
+/*
+ * OPT_FLAGS: word i sets bit i, on top of the defaults; after the bits, "default" (the defaults
+ * alone), "none" (no defaults: only the words given) and "all".
+ */
+enum { CHECK_WORD_DEFAULT = 6, CHECK_WORD_NONE, CHECK_WORD_ALL };
 static const char *const check_words[] = {"full",    "canary",	"guard", "zero-size", "quarantine",
-					  "protect", "default", "all",	 NULL};
-static_assert(KZ_CHECK_ALL == (1 << 6) - 1, "check_words: one word per flag, then default, all");
+					  "protect", "default", "none",	 "all",	      NULL};
+static_assert(KZ_CHECK_ALL == (1 << CHECK_WORD_DEFAULT) - 1,
+	      "check_words: one word per flag, then default, none, all");
 
 static const struct opt_desc {
 	const char *name;
@@ -46,8 +51,8 @@ static const struct opt_desc {
 } opt_table[] = {
 	{"INIT", OPT_WORD, &kz_opt.init, init_words, " (want free, alloc or none; ignored)"},
 	{"CHECK", OPT_FLAGS, &kz_opt.check, check_words,
-	 " (want a comma list of full, canary, guard, zero-size, quarantine, protect, or default "
-	 "or all; ignored)"},
+	 " (want a comma list of full, canary, guard, zero-size, quarantine, protect, or default, "
+	 "none or all; ignored)"},
 	{"STATS", OPT_STATS, &kz_opt.stats, NULL,
 	 " (want 0, 1 or a file name with a / or a %p; ignored)"},
 	{"PURGE_DELAY", OPT_MS, &kz_opt.purge_delay_ms, NULL, " (want milliseconds; ignored)"},
@@ -97,10 +102,13 @@ static bool parse_word(const char *s, const char *const *words, int *out)
 	return false;
 }
 
-/* A comma list of flag words; the whole setting is ignored if one word is unknown. */
+/*
+ * A comma list of check words (check_words), added to the defaults unless one of them is "none";
+ * the whole setting is ignored if one word is unknown.
+ */
 static bool parse_flags(const char *s, const char *const *words, unsigned *out)
 {
-	unsigned flags = 0;
+	unsigned flags = 0, base = KZ_CHECK_DEFAULT;
 
 	for (;;) {
 		const char *comma = strchr(s, ',');
@@ -112,15 +120,17 @@ static bool parse_flags(const char *s, const char *const *words, unsigned *out)
 				break;
 		if (!words[i])
 			return false;
-		if (!words[i + 1]) /* "all" */
+		if (i == CHECK_WORD_ALL)
 			flags = ~0u;
-		else if (words[i + 2]) /* a flag, not "default" */
+		else if (i == CHECK_WORD_NONE)
+			base = 0;
+		else if (i < CHECK_WORD_DEFAULT)
 			flags |= 1u << i;
 		if (!comma)
 			break;
 		s = comma + 1;
 	}
-	*out = flags & KZ_CHECK_ALL;
+	*out = (base | flags) & KZ_CHECK_ALL;
 	return true;
 }
 

@@ -17,9 +17,10 @@ enum kz_init_mode {
 };
 
 /*
- * The stronger checks a program opts into (KZMALLOC_CHECK, a comma list of their words; "default"
- * is none of them, "all" every one). Without them a freed object's first word is checked when it
- * is handed out again, every misuse on the free side is caught, and nothing else costs anything.
+ * The checks beyond the ones always on (KZMALLOC_CHECK, a comma list of their words, added to the
+ * defaults; "none" drops the defaults, "all" is every one). Always on: a freed object's first
+ * word is checked when it is handed out again, and every misuse on the free side is caught. On
+ * by default: those that cost nothing measurable (bench/RESULTS.md prices each), KZ_CHECK_DEFAULT.
  */
 enum kz_check_flags {
 	KZ_CHECK_FULL = 1 << 0,	  /* "full": every byte of a reused object reads zero (INIT=free) */
@@ -29,6 +30,8 @@ enum kz_check_flags {
 	KZ_CHECK_QUARANTINE = 1 << 4, /* "quarantine": freed memory waits before reuse, checked */
 	KZ_CHECK_PROTECT = 1 << 5,    /* "protect": freed large and huge blocks are no-access */
 	KZ_CHECK_ALL = (1 << 6) - 1,
+	/* zero-size: no instruction on any other path, nothing on real programs (RESULTS.md) */
+	KZ_CHECK_DEFAULT = KZ_CHECK_ZERO_SIZE,
 };
 
 struct kz_options {

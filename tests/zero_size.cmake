@@ -20,11 +20,15 @@ foreach(prog zero_read zero_write zero_memalign_write zero_cxx_new_read zero_cxx
   add_test(NAME segv.${prog} COMMAND misuse_run --segv $<TARGET_FILE:${prog}>)
   set_tests_properties(segv.${prog} PROPERTIES LABELS misuse ENVIRONMENT "${KZ_MISUSE_ENV}")
 endforeach()
-# The same read without the flag: malloc(0) is a readable 32-byte object, so the
-# program lives (exit 3, "misuse went undetected") and the runner fails.
+# zero-size is on by default: the read dies with no setting at all.
+add_test(NAME segv.zero_read.default COMMAND misuse_run --segv $<TARGET_FILE:zero_read>)
+set_tests_properties(segv.zero_read.default PROPERTIES LABELS misuse
+  ENVIRONMENT "LD_PRELOAD=$<TARGET_FILE:kzmalloc>")
+# The same read with the defaults dropped (KZMALLOC_CHECK=none): malloc(0) is a readable 32-byte
+# object, so the program lives (exit 3, "misuse went undetected") and the runner fails.
 add_test(NAME segv.zero_read.flag-off COMMAND misuse_run --segv $<TARGET_FILE:zero_read>)
 set_tests_properties(segv.zero_read.flag-off PROPERTIES LABELS misuse WILL_FAIL TRUE
-  ENVIRONMENT "LD_PRELOAD=$<TARGET_FILE:kzmalloc>")
+  ENVIRONMENT "LD_PRELOAD=$<TARGET_FILE:kzmalloc>;KZMALLOC_CHECK=none")
 
 # The report: one line for the regions (address space, not heap) and the live pointers.
 add_executable(options_zero_child options_zero_child.c)
