@@ -2,8 +2,9 @@
 # wrapper_test.sh SOURCE_DIR BUILD_DIR - scripts/kzmalloc runs a program on kzmalloc or not at all: a
 # library the dynamic linker cannot preload (a bare name off its path, a missing file, a file
 # that is not a shared object) stops it with one line and exit 127, never a run on glibc; and
-# --python-malloc hands Python's small objects to malloc; in a source tree, the first run builds
-# the library.
+# --python-malloc hands Python's small objects to malloc; --compare runs a program on glibc,
+# kzmalloc and the peers and says where their output differs; in a source tree, the first run
+# builds the library.
 set -euo pipefail
 wrapper=$1/scripts/kzmalloc
 lib=$2/lib/libkzmalloc.so
@@ -27,6 +28,21 @@ done
 
 out=$(env -u PYTHONMALLOC KZMALLOC_LIB=$lib "$wrapper" --python-malloc /bin/sh -c 'echo "$PYTHONMALLOC"')
 [ "$out" = malloc ] || { echo "--python-malloc: PYTHONMALLOC=$out"; exit 1; }
+# --compare: the same output everywhere is "glibc's" and exit 0; stdin reaches every run; a
+# different stdout or exit status is named in the allocator's row and makes the exit status 1.
+out=$(printf 'b\na\n' | KZMALLOC_LIB=$lib "$wrapper" --compare=2 sort 2>/dev/null)
+grep -q "^kzmalloc .* glibc's$" <<<"$out" || { echo "--compare sort: $out"; exit 1; }
+rc=0
+out=$(KZMALLOC_LIB=$lib "$wrapper" --compare=1 sh -c 'echo "$LD_PRELOAD"' 2>/dev/null) || rc=$?
+[ "$rc" = 1 ] && grep -q "^kzmalloc .*DIFFERS: stdout of round 1$" <<<"$out" ||
+	{ echo "--compare with another stdout: exit $rc, $out"; exit 1; }
+rc=0
+out=$(KZMALLOC_LIB=$lib "$wrapper" --compare=1 sh -c 'case "$LD_PRELOAD" in *kzmalloc*) exit 4 ;; esac' \
+	2>/dev/null) || rc=$?
+[ "$rc" = 1 ] && grep -q "^kzmalloc .*DIFFERS: exit status 4 in round 1, glibc's 0$" <<<"$out" ||
+	{ echo "--compare with another exit status: exit $rc, $out"; exit 1; }
+echo "$out"
+
 # In a source tree without a build, the first run builds the library (one line says so).
 mkdir "$work/tree"
 (cd "$1" && cp -r CMakeLists.txt include preload scripts src tests "$work/tree/" &&

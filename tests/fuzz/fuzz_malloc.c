@@ -388,6 +388,11 @@ static void do_alloc(size_t i, enum op op, struct input *in)
 	case OP_PVALLOC:
 		p = kz_pvalloc(size);
 		align = KZ_PAGE_SIZE;
+		/* pvalloc's size is whole pages, at least one: what free_sized is told, and what
+		 * the canary (which knows the very size) records. */
+		if (!impossible)
+			size = size ? (size + KZ_PAGE_SIZE - 1) & ~(size_t) (KZ_PAGE_SIZE - 1)
+				    : KZ_PAGE_SIZE;
 		break;
 	default:
 		p = kz_malloc(size);
