@@ -879,7 +879,9 @@ def write_chart(args, results, allocs, notes):
     png = os.path.join(args.out, "chart.png")
     # Wide enough for some 6 pixels a bar in the panel with the most cases.
     width = max(1800, 120 + 6 * (len(names) + 1) * max(n for _, _, n in panels))
-    note = "quick run: one round, small sizes (not for comparison)" if args.quick else ""
+    note = ("quick run: one round, small sizes (not for comparison)" if args.quick else
+            "%d rounds, allocators interleaved, medians; kzmalloc: KZMALLOC_INIT=free (the "
+            "default), kzmalloc-none: KZMALLOC_INIT=none" % args.rounds)
     cmd = [gnuplot, "-e", "png='%s'; panels=%d; ncols=%d; width=%d; colors='%s'; note='%s'" % (
         png, len(panels), len(names), width, " ".join(chart_color(n) for n in names), note)]
     for i, (path, title, _) in enumerate(panels):
