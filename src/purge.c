@@ -347,10 +347,9 @@ static void purge_tell_thread(void)
 {
 	uint32_t oldest = 0, now;
 
-	if (atomic_load(&purger_idle) && atomic_exchange(&purger_idle, false)) {
+	/* Woken or not, memory overdue is cleared here: the thread may get no core for a while. */
+	if (atomic_load(&purger_idle) && atomic_exchange(&purger_idle, false))
 		purger_wake();
-		return;
-	}
 	if (!zero_waiting(&oldest))
 		return;
 	now = os_now_ms();
