@@ -138,7 +138,6 @@ static inline int kzt_is_zero(const void *p, size_t len)
 	return 1;
 }
 
-/* Write, then check, a pattern that names its owner (id) and position. */
 /* Milliseconds on the monotonic clock. */
 static inline double kzt_now_ms(void)
 {
@@ -148,6 +147,7 @@ static inline double kzt_now_ms(void)
 	return (double) ts.tv_sec * 1e3 + (double) ts.tv_nsec / 1e6;
 }
 
+/* Write, then check, a pattern that names its owner (id) and position, in whole words at @p. */
 static inline void kzt_fill(void *p, size_t len, uint64_t id)
 {
 	uint64_t *w = p;
