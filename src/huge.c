@@ -113,7 +113,8 @@ static struct {
 	size_t bytes_cached;
 	size_t nr_mapped; /* every registered mapping, cached ones too */
 	size_t bytes_mapped;
-	atomic_bool dirty_waiting;     /* a cached mapping is dirty: read without the lock */
+	struct kz_chunk *clearing;     /* the mapping the zero hook is clearing, or NULL */
+	atomic_bool dirty_waiting;     /* a cached mapping is dirty or being cleared: no lock */
 	_Atomic uint32_t dirty_oldest; /* the oldest one's stamp, while dirty_waiting */
 } huge = {.zero_lock = PTHREAD_MUTEX_INITIALIZER, .lock = PTHREAD_MUTEX_INITIALIZER};
 
@@ -168,11 +169,18 @@ static struct kz_chunk *cache_oldest_dirty(void)
 	return NULL;
 }
 
-/* Tell the lock-free readers whether a mapping waits to be cleared, and since when. Lock held. */
+/*
+ * Tell the lock-free readers whether a mapping waits to be cleared, and since when. Lock held.
+ * One being cleared still waits: a free that finds it overdue (purge.h) then waits for its clear
+ * (zero_lock) instead of leaving its old bytes readable past half the purge delay.
+ */
 static void cache_publish(void)
 {
 	struct kz_chunk *oldest = cache_oldest_dirty();
 
+	if (huge.clearing && (!oldest || (int32_t) (huge.clearing->pages[0].free.stamp -
+						    oldest->pages[0].free.stamp) < 0))
+		oldest = huge.clearing;
 	if (oldest)
 		atomic_store(&huge.dirty_oldest, oldest->pages[0].free.stamp);
 	atomic_store(&huge.dirty_waiting, oldest != NULL);
@@ -635,6 +643,7 @@ static size_t huge_zero(uint32_t min_age)
 		chunk = NULL;
 	if (chunk) {
 		chunk->pages[0].flags |= PG_ISOLATED;
+		huge.clearing = chunk;
 		cache_publish();
 	}
 	pthread_mutex_unlock(&huge.lock);
@@ -644,6 +653,7 @@ static size_t huge_zero(uint32_t min_age)
 		pthread_mutex_lock(&huge.lock);
 		chunk->pages[0].flags = PG_HEAD | PG_FREE;
 		chunk->pages[0].state = PAGE_ZEROED;
+		huge.clearing = NULL;
 		cache_publish();
 		pthread_mutex_unlock(&huge.lock);
 	}
