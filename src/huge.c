@@ -469,7 +469,7 @@ static size_t huge_free_now(struct kz_chunk *chunk)
 
 	if (zero)
 		huge_clear(chunk, RESIDENT_CLEAR);
-	vg_free((void *) chunk->base);
+	vg_free((void *) chunk->base, huge_usable(chunk));
 	vg_show_ptr(&chunk->base, (void *) chunk->base);
 	return huge_cache_put(chunk, zero ? PAGE_ZEROED : PAGE_DIRTY, later);
 }
@@ -522,7 +522,7 @@ __attribute__((noinline)) static size_t huge_free_checked(struct kz_chunk *chunk
 	} else {
 		return huge_free_now(chunk);
 	}
-	vg_free(base);
+	vg_free(base, e.bytes);
 	vg_show_ptr(&chunk->base, base);
 	if (!harden_quarantine())
 		return huge_cache_put(chunk, state, false);
@@ -580,7 +580,7 @@ void *huge_resize(struct kz_chunk *chunk, size_t size)
 		return NULL;
 	dest = (void *) moved->base;
 	/* For memcheck the block moves: freed here first, so no new mapping can be caught by it. */
-	vg_free(base);
+	vg_free(base, old);
 	vg_show_ptr(&chunk->base, base);
 	if (!os_remap_move(base, old, dest, len)) {
 		huge_count(-1, -(ptrdiff_t) moved->size);

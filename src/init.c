@@ -102,6 +102,7 @@ static const struct {
 	{chunk_lock, 1},
 	{purge_purger_lock, 1},
 	{zero_size_lock, 1},
+	{vg_sizes_lock, 1},
 	{meta_arena_lock, 1},
 	/* clang-format on */
 };

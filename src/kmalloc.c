@@ -174,6 +174,7 @@ static void *memcheck_alloc(size_t cls, size_t size)
 	obj = harden_pop(cls, e.obj, harden_pop_check, size);
 	if (harden_init_none())
 		vg_undefined(obj, room);
+	vg_alloc_exact(obj, room, size);
 	return obj;
 }
 
@@ -232,6 +233,21 @@ static void *count_alloc(void *p, size_t size)
 	return p;
 }
 
+/* Under memcheck, the run or mapping @p (told at its room) is a block of @size bytes. */
+static void *memcheck_exact(void *p, size_t size)
+{
+	struct kz_page *head;
+
+	if (unlikely(vg_memcheck) && p) {
+		head = compound_head(pagemap_page(p));
+		vg_alloc_exact(p,
+			       head->kind == KIND_LARGE ? large_usable(head)
+							: huge_usable(page_chunk(head)),
+			       size);
+	}
+	return p;
+}
+
 /* Serve @size bytes aligned to @align by route @r (kzmalloc started). */
 static void *alloc_routed(struct route r, size_t size, size_t align)
 {
@@ -247,9 +263,9 @@ static void *alloc_routed(struct route r, size_t size, size_t align)
 		p = large_alloc(r.pages, align);
 		if (p && harden_canary())
 			run_arm(p, size);
-		return count_alloc(p, size);
+		return count_alloc(memcheck_exact(p, size), size);
 	case ROUTE_HUGE:
-		return count_alloc(huge_alloc(size, align), size);
+		return count_alloc(memcheck_exact(huge_alloc(size, align), size), size);
 	case ROUTE_ZERO:
 		return count_alloc(zero_size_alloc(align), size);
 	default:
@@ -374,11 +390,13 @@ static size_t slab_release(struct slab *slab, void *ptr, uint8_t *live)
 	unsigned cls = slab->cls;
 
 	*live = 0;
-	clear_class[cls](ptr);
 	if (unlikely(vg_memcheck)) {
-		vg_free(ptr);
+		vg_free_exact(ptr, kz_class_size[cls]);
+		clear_class[cls](ptr);
+		vg_free(ptr, kz_class_size[cls]);
 		return quarantine_add(cls, (struct tcache_entry){ptr, live});
 	}
+	clear_class[cls](ptr);
 	if (harden_quarantine())
 		return quarantine_free(cls, (struct tcache_entry){ptr, live});
 	return tcache_free(cls, ptr, live);
@@ -412,7 +430,8 @@ static size_t large_lookup(void *ptr, const char *func, const char *freed, struc
 
 static size_t large_object_free(void *ptr, const struct object *obj)
 {
-	(void) ptr;
+	if (unlikely(vg_memcheck))
+		vg_free_exact(ptr, obj->room);
 	count_vm_event(VM_FREE);
 	return large_free(obj->head);
 }
@@ -467,7 +486,8 @@ static size_t huge_lookup(void *ptr, const char *func, const char *freed, struct
 
 static size_t huge_object_free(void *ptr, const struct object *obj)
 {
-	(void) ptr;
+	if (unlikely(vg_memcheck))
+		vg_free_exact(ptr, obj->room);
 	count_vm_event(VM_FREE);
 	return huge_free(page_chunk(obj->head));
 }
@@ -561,6 +581,8 @@ static void object_lookup(void *ptr, const char *func, bool freeing, struct obje
 	obj->room = obj->ops->lookup(ptr, func, freed, obj);
 	obj->usable =
 		obj->ops->canary && harden_canary() ? obj->ops->canary(ptr, obj, func) : obj->room;
+	if (unlikely(vg_memcheck)) /* no canary: the size asked for is on the side (vg.h) */
+		obj->usable = vg_requested_size(ptr, obj->room);
 }
 
 /* Free a looked-up object, then tell purge what that left it, with nothing held. */
@@ -703,6 +725,29 @@ static inline void *krealloc_class(void *ptr, size_t size, bool *done)
 	return fresh;
 }
 
+/*
+ * The object resized where its kind keeps it, or NULL. Under memcheck the block is whole again
+ * while its kind resizes it (as the backends tell memcheck), then the new size, or the old one if
+ * it stays as it was.
+ */
+static void *resize_object(void *ptr, const struct object *obj, size_t size)
+{
+	struct object now;
+	void *fresh;
+
+	if (likely(!vg_memcheck))
+		return obj->ops->resize(ptr, obj, size);
+	vg_alloc_whole(ptr, obj->room, !harden_init_none());
+	fresh = obj->ops->resize(ptr, obj, size);
+	if (fresh)
+		ptr = fresh;
+	else
+		size = obj->usable;
+	object_lookup(ptr, "realloc", false, &now);
+	vg_alloc_exact(ptr, now.room, size);
+	return fresh;
+}
+
 void *krealloc(void *ptr, size_t size)
 {
 	struct object obj;
@@ -726,7 +771,7 @@ void *krealloc(void *ptr, size_t size)
 	}
 	/* Stay where it is when the request goes where the object is: its class, run or mapping. */
 	if (obj.ops->same_route(&obj, kmalloc_route(size, KZ_MIN_ALIGN)) &&
-	    (fresh = obj.ops->resize(ptr, &obj, size)))
+	    (fresh = resize_object(ptr, &obj, size)))
 		return fresh;
 	fresh = kmalloc(size);
 	if (!fresh)
@@ -764,22 +809,25 @@ void *kaligned_alloc(size_t alignment, size_t size)
 	return kmemalign(alignment, size);
 }
 
+/*
+ * posix_memalign answers through its result and leaves errno as it found it,
+ * also when it succeeds after an inner step failed and a fallback served.
+ */
 int kposix_memalign(void **memptr, size_t alignment, size_t size)
 {
 	int saved_errno = errno;
+	int err = 0;
 	void *p;
 
 	if (!is_power_of_2(alignment) || alignment % sizeof(void *))
 		return EINVAL;
 	p = kmemalign(alignment, size);
-	if (!p) {
-		int err = errno;
-
-		errno = saved_errno;
-		return err;
-	}
-	*memptr = p;
-	return 0;
+	if (p)
+		*memptr = p;
+	else
+		err = errno;
+	errno = saved_errno;
+	return err;
 }
 
 void *kvalloc(size_t size)
@@ -804,6 +852,14 @@ size_t ksize(void *ptr)
 		return 0;
 	object_lookup(ptr, "malloc_usable_size", false, &obj);
 	return obj.usable;
+}
+
+size_t kmalloc_room(void *ptr)
+{
+	struct object obj;
+
+	object_lookup(ptr, "malloc_usable_size", false, &obj);
+	return obj.room;
 }
 
 bool kmalloc_owns(uintptr_t addr)

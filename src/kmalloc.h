@@ -56,6 +56,12 @@ void *kmemalign(size_t alignment, size_t size);
 void *kvalloc(size_t size);
 void *kpvalloc(size_t size);
 size_t ksize(void *ptr);
+
+/*
+ * The bytes the live object @ptr holds: its class's, run's or mapping's. What ksize says too,
+ * but for the canary and under memcheck, where ksize gives the size asked for.
+ */
+size_t kmalloc_room(void *ptr);
 /* Whether @addr lies in memory kzmalloc manages (never touches it). */
 bool kmalloc_owns(uintptr_t addr);
 

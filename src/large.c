@@ -224,7 +224,7 @@ static size_t large_free_now(struct kz_page *head)
 	enum buddy_fill fill = large_clear(head, harden_init_on_free() && !later);
 	void *addr = page_address(head);
 
-	vg_free(addr);
+	vg_free(addr, large_usable(head));
 	vg_show_ptr(&page_chunk(head)->base, addr);
 	if (stuck) {
 		buddy_mark_freeing(head, true);
@@ -296,7 +296,7 @@ __attribute__((noinline)) static size_t large_free_checked(struct kz_page *head)
 	} else {
 		return large_free_now(head);
 	}
-	vg_free(addr);
+	vg_free(addr, large_usable(head));
 	vg_show_ptr(&page_chunk(head)->base, addr);
 	if (!harden_quarantine()) {
 		buddy_free(head, nr_pages, KIND_LARGE, BUDDY_PROTECTED);

@@ -9,8 +9,9 @@
  * exactly the code that runs natively.
  *
  * The heap as memcheck sees it:
- *   - an object handed out is a malloc-like block of its usable size (what
- *     malloc_usable_size says), defined where kzmalloc promises zero;
+ *   - an object handed out is a malloc-like block of the size asked for
+ *     (which malloc_usable_size then says; see "Exact sizes" below), defined
+ *     where kzmalloc promises zero;
  *   - a freed object is a free-like block: inaccessible, its stack kept; it
  *     waits in a quarantine (tcache.c) before its slot is reused;
  *   - free slots, the guard slot between any two objects of a slab, and the
@@ -23,6 +24,7 @@
 #ifndef KZ_VG_H
 #define KZ_VG_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -62,11 +64,16 @@ static inline void vg_alloc(void *obj, size_t size, bool zeroed)
 		VALGRIND_MALLOCLIKE_BLOCK(obj, size, 0, zeroed);
 }
 
-/* An object freed: inaccessible from now on; memcheck remembers where it was freed. */
-static inline void vg_free(void *obj)
+/*
+ * An object of @room bytes freed: its block (of whatever size memcheck was told) and the rest of
+ * its room inaccessible from now on; memcheck remembers where it was freed.
+ */
+static inline void vg_free(void *obj, size_t room)
 {
-	if (unlikely(vg_memcheck))
+	if (unlikely(vg_memcheck)) {
 		VALGRIND_FREELIKE_BLOCK(obj, 0);
+		(void) VALGRIND_MAKE_MEM_NOACCESS(obj, room);
+	}
 }
 
 /* An object resized where it is. */
@@ -96,6 +103,40 @@ static inline void vg_defined(const void *addr, size_t len)
 	if (unlikely(vg_memcheck))
 		(void) VALGRIND_MAKE_MEM_DEFINED(addr, len);
 }
+
+/*
+ * Exact sizes. kzmalloc hands out whole class objects, runs and mappings
+ * (their room) and the backends tell memcheck so; memcheck's own
+ * allocator describes a block at the size the program asked for. So, under
+ * memcheck, the API layer tells it that size and keeps it on the side (a
+ * table in vg.c, empty outside memcheck): a leak of malloc(777) is 777
+ * bytes, a write at byte 777 is reported, and malloc_usable_size says 777.
+ * Before kzmalloc frees or resizes the block it makes the rest of the room
+ * writable again (vg_free_exact, vg_alloc_whole), so that its own accesses
+ * there are no errors.
+ */
+
+/* Under memcheck: @obj, told at @room bytes, is a block of @size, the rest no-access. */
+void vg_alloc_exact(void *obj, size_t room, size_t size);
+
+/*
+ * Under memcheck, before kzmalloc frees @obj: its size is forgotten and the rest of its @room is
+ * writable for the clear on free, while the block stays the size asked for, which memcheck's
+ * record of the freed block then says.
+ */
+void vg_free_exact(void *obj, size_t room);
+
+/*
+ * Under memcheck, before kzmalloc resizes @obj where it is: its block is its whole @room again
+ * (the rest defined if @zeroed), as the backends know it, and the size asked for is forgotten.
+ */
+void vg_alloc_whole(void *obj, size_t room, bool zeroed);
+
+/* Under memcheck: the size @obj was asked for, or @room if none is recorded. */
+size_t vg_requested_size(const void *obj, size_t room);
+
+/* The size table's lock, for the lock-order table (init.c); @i is ignored. */
+pthread_mutex_t *vg_sizes_lock(unsigned i);
 
 /*
  * A metadata word holding the address of a live object's start would make

@@ -197,7 +197,7 @@ void zero_size_free(const struct kz_page *head, void *ptr)
 	struct zero_region *r = head->owner;
 	size_t slot = slot_of(r, ptr);
 
-	vg_free(ptr);
+	vg_free(ptr, 0);
 	pthread_mutex_lock(&zero.lock);
 	kz_assert((r->live[slot / 64] >> (slot % 64)) & 1);
 	r->live[slot / 64] &= ~(1ull << (slot % 64));

@@ -199,15 +199,20 @@ static inline bool fx_posix_memalign(struct fx *fx, size_t align, size_t size)
 	void *p = NULL;
 	int ret;
 
+	bool took;
+	int err;
+
 	errno = 12345;
 	ret = kz_posix_memalign(&p, align, fx_opaque(size));
-	if (errno != 12345)
-		return fx_fail(fx, "posix_memalign(%zu, %zu) changed errno to %d", align, size,
-			       errno);
+	err = errno;
 	if (ret != 0 && ret != ENOMEM)
 		return fx_fail(fx, "posix_memalign(%zu, %zu) returned %d", align, size, ret);
-	return fx_took(fx, "posix_memalign", ret ? NULL : p, ret ? ret : 0, size, align, FX_ALIGNED,
-		       0);
+	/* recorded first, so that a failure below still frees it */
+	took = fx_took(fx, "posix_memalign", ret ? NULL : p, ret, size, align, FX_ALIGNED, 0);
+	if (err != 12345)
+		return fx_fail(fx, "posix_memalign(%zu, %zu) %s changed errno to %d", align, size,
+			       ret ? "failing" : "succeeding", err);
+	return took;
 }
 
 static inline bool fx_pages(struct fx *fx, unsigned order)

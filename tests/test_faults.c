@@ -481,11 +481,15 @@ static void random_faults_threads(void **state)
 		pthread_join(workers[i].thread, NULL);
 	report("threads");
 	os_fault_set(NULL);
+	/* cross-thread frees: objects of threads that have exited; all of them before any
+	 * failure is reported, so that a failure here does not leave the next test's pool dirty */
+	bool released[THREADS];
+	for (unsigned i = 0; i < THREADS; i++)
+		released[i] = fx_release(&workers[i].fx);
 	for (unsigned i = 0; i < THREADS; i++) {
 		if (!workers[i].ok)
 			fail_msg("thread %u: %s", i, workers[i].fx.error);
-		/* cross-thread frees: objects of threads that have exited */
-		if (!fx_release(&workers[i].fx))
+		if (!released[i])
 			fail_msg("thread %u's objects: %s", i, workers[i].fx.error);
 	}
 	assert_nothing_lost();

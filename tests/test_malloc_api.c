@@ -345,7 +345,8 @@ static void realloc_every_class_boundary(void **state)
 
 /*
  * Up to its usable size a block stays where it is, whatever it was asked for; one byte more
- * moves it, contents kept, and the old block is free (a second free of it would abort).
+ * moves it, contents kept, and the old block is free (a second free of it would abort). Under
+ * memcheck the usable size is the size asked for (vg.h), so one byte more may stay.
  */
 static void realloc_within_usable_stays(void **state)
 {
@@ -360,7 +361,8 @@ static void realloc_within_usable_stays(void **state)
 		assert_ptr_equal(kz_realloc(p, usable), p);
 		q = kz_realloc(p, usable + 1);
 		assert_non_null(q);
-		assert_ptr_not_equal(q, p);
+		if (!RUNNING_ON_VALGRIND)
+			assert_ptr_not_equal(q, p);
 		assert_true(kzt_check(q, usable, i));
 		kz_free(q);
 	}
