@@ -13,6 +13,17 @@ trap 'rm -rf "$work"' EXIT
 
 report=$(KZMALLOC_LIB=$lib KZMALLOC_STATS=1 "$wrapper" /bin/true 2>&1)
 [[ $report == *"kzmalloc slabinfo"* ]] || { echo "not preloaded: $report"; exit 1; }
+# One report, the program's: none of the wrapper's own commands runs on kzmalloc.
+[ "$(grep -c '^kzmalloc report: ' <<<"$report")" = 1 ] &&
+	grep -q '^kzmalloc report: program true, ' <<<"$report" ||
+	{ echo "reports other than the program's: $report"; exit 1; }
+mkdir "$work/reports"
+KZMALLOC_LIB=$lib KZMALLOC_STATS="$work/reports/%n.%p" "$wrapper" --python-malloc /bin/true
+KZMALLOC_LIB=$lib KZMALLOC_STATS="$work/reports/%n.%p" "$wrapper" --compare=1 /bin/true >/dev/null 2>&1
+# /bin/true once on its own, once per preloaded allocator of --compare (kzmalloc's only)
+files=$(cd "$work/reports" && ls)
+[ "$(wc -l <<<"$files")" = 2 ] && ! grep -qv '^true\.[0-9]*$' <<<"$files" ||
+	{ echo "report files: $files"; exit 1; }
 
 echo 'not a library' >"$work/text.so"
 for bad in libkzmalloc-not-on-any-path.so "$work/missing.so" "$work/text.so"; do
