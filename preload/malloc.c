@@ -199,9 +199,16 @@ EXPORT int mallopt(int param, int value)
 	return kz_mallopt(param, value);
 }
 
-/* The same functions under the other names glibc answers to. */
-#define ALIAS(name, target)                                                                        \
-	EXPORT __typeof(target) name __attribute__((alias(#target), copy(target)))
+/*
+ * The same functions under the other names glibc answers to; with gcc, with the target's
+ * attributes too (clang has no copy attribute and needs none: an alias is the same code).
+ */
+#if __has_attribute(copy)
+#define ALIAS_ATTRS(target) alias(#target), copy(target)
+#else
+#define ALIAS_ATTRS(target) alias(#target)
+#endif
+#define ALIAS(name, target) EXPORT __typeof(target) name __attribute__((ALIAS_ATTRS(target)))
 ALIAS(cfree, free);
 ALIAS(__libc_malloc, malloc);
 ALIAS(__libc_free, free);
