@@ -9,8 +9,9 @@
  *
  * fork walks the lock-order table below: every lock, in that order, before
  * it, and back the other way after it, in the parent and the child alike.
- * At exit the destructor prints the report if KZMALLOC_STATS asks for it (stats.c);
- * Debug builds check the pool's invariants one last time.
+ * At exit the destructor checks what the quarantine still holds (with
+ * KZMALLOC_CHECK=quarantine), prints the report if KZMALLOC_STATS asks for
+ * it (stats.c); Debug builds check the pool's invariants one last time.
  *
  * Read-only after start-up (the kernel's __ro_after_init): the settings, the
  * hardening policy's tables (the clear routines, the canary's secret, the pop
@@ -195,6 +196,10 @@ __attribute__((destructor)) static void kz_destructor(void)
 	if (!atomic_load(&kz_ready))
 		return;
 	purge_exit();
+	if (harden_quarantine()) { /* a write after free the program's end would take with it */
+		quarantine_exit();
+		large_quarantine_exit();
+	}
 	if (kz_debug)
 		buddy_verify();
 	stats_exit();

@@ -143,13 +143,14 @@ static bool page_is_zero(const char *page)
 	return acc == 0;
 }
 
-void large_quarantine_check(const struct lq_entry *e)
+/* Whether the sampled pages of @e read zero (or it is not checked: no-access while it waits). */
+static bool lq_intact(const struct lq_entry *e)
 {
 	size_t nr = e->bytes >> KZ_PAGE_SHIFT, step = nr <= LQ_CHECK_PAGES ? 1 : 0;
 	const char *base = e->addr;
 
 	if (!e->check)
-		return;
+		return true;
 	for (size_t i = 0; i < (step ? nr : LQ_CHECK_PAGES); i++) {
 		const char *page =
 			base + ((step ? i : i * (nr - 1) / (LQ_CHECK_PAGES - 1)) << KZ_PAGE_SHIFT);
@@ -159,8 +160,40 @@ void large_quarantine_check(const struct lq_entry *e)
 		zero = page_is_zero(page);
 		vg_noaccess(page, KZ_PAGE_SIZE);
 		if (!zero)
-			kz_fatal("free", "write after free", e->addr);
+			return false;
 	}
+	return true;
+}
+
+void large_quarantine_check(const struct lq_entry *e)
+{
+	if (!lq_intact(e))
+		kz_fatal("free", "write after free", e->addr);
+}
+
+/*
+ * Every block still held, checked under its FIFO's lock (an exception to the rule above, at
+ * exit only: no other thread can then take the block out and unmap it); reported after.
+ */
+void large_quarantine_exit(void)
+{
+	const void *bad = NULL;
+
+	for (unsigned kind = 0; kind < LQ_NR && !bad; kind++) {
+		struct lq_fifo *q = &fifo[kind];
+
+		pthread_mutex_lock(&q->lock);
+		for (unsigned i = 0; i < q->nr && !bad; i++) {
+			const struct lq_entry *e =
+				&lq_bounds[kind].ring[(q->first + i) % lq_bounds[kind].max];
+
+			if (!lq_intact(e))
+				bad = e->addr;
+		}
+		pthread_mutex_unlock(&q->lock);
+	}
+	if (bad)
+		kz_fatal("exit", "write after free", bad);
 }
 
 pthread_mutex_t *large_quarantine_lock(unsigned i)

@@ -59,6 +59,10 @@ bool large_quarantine_waiting(enum lq_kind kind);
 void large_quarantine_check(const struct lq_entry *e);
 
 /* The FIFOs' locks, for the lock-order table (init.c): @i is an enum lq_kind. */
+/* Process exit: every block still held is checked as if it left now ("exit(): write after free").
+ */
+void large_quarantine_exit(void);
+
 pthread_mutex_t *large_quarantine_lock(unsigned i);
 
 #endif /* KZ_LARGE_QUARANTINE_H */

@@ -123,22 +123,25 @@ static bool bytes_zero(const void *obj, size_t size)
 }
 
 /*
- * Stop the process for @func if the object @obj of class @cls does not read as free left it: all
+ * Whether the object @obj of class @cls reads as free left it, and if not, stop the process for
+ * @func (quarantine_check): all
  * zero with KZMALLOC_INIT=free (its first and last 64 bytes above QUARANTINE_CHECK_WHOLE, unless
  * KZMALLOC_CHECK=full), else zero in its first word.
  */
-static void quarantine_check(size_t cls, const void *obj, const char *func)
+static bool quarantine_intact(size_t cls, const void *obj)
 {
 	size_t size = kz_class_size[cls];
-	bool ok;
 
 	if (!harden_init_on_free())
-		ok = *(const uint64_t *) obj == 0;
-	else if (size <= QUARANTINE_CHECK_WHOLE || harden_check_full())
-		ok = bytes_zero(obj, size);
-	else
-		ok = bytes_zero(obj, 64) && bytes_zero((const char *) obj + size - 64, 64);
-	if (unlikely(!ok))
+		return *(const uint64_t *) obj == 0;
+	if (size <= QUARANTINE_CHECK_WHOLE || harden_check_full())
+		return bytes_zero(obj, size);
+	return bytes_zero(obj, 64) && bytes_zero((const char *) obj + size - 64, 64);
+}
+
+static void quarantine_check(size_t cls, const void *obj, const char *func)
+{
+	if (unlikely(!quarantine_intact(cls, obj)))
 		kz_fatal(func, "write after free", obj);
 }
 
@@ -479,6 +482,31 @@ size_t quarantine_trim(void)
 size_t quarantine_drain(void)
 {
 	return quarantine.check ? quarantine_trim() : shared_drain();
+}
+
+void quarantine_exit(void)
+{
+	struct qthread *qt = qthread_self;
+	const struct held *h;
+	const void *bad = NULL;
+
+	if (!quarantine.check)
+		return;
+	for (unsigned i = 0; qt && i < qt->count; i++) {
+		h = &qt->ring[(qt->first + i) % QUARANTINE_THREAD_MAX];
+		quarantine_check(h->cls, h->e.obj, "exit");
+	}
+	/* Checked under the lock, as no other thread can then give an object back; reported after.
+	 */
+	pthread_mutex_lock(&quarantine.lock);
+	for (size_t i = 0; !bad && i < quarantine.count; i++) {
+		h = &quarantine.ring[(quarantine.first + i) & (quarantine.max - 1)];
+		if (!quarantine_intact(h->cls, h->e.obj))
+			bad = h->e.obj;
+	}
+	pthread_mutex_unlock(&quarantine.lock);
+	if (bad)
+		kz_fatal("exit", "write after free", bad);
 }
 
 size_t quarantine_held(unsigned cls)

@@ -90,6 +90,14 @@ size_t quarantine_drain(void);
 /* kz_trim's part: quarantine_drain with the hardening quarantine (memcheck's stays). */
 size_t quarantine_trim(void);
 
+/*
+ * Process exit, with the hardening quarantine: every object the FIFO and the calling thread's
+ * ring hold is checked as if it left now ("exit(): write after free"), so that a program that
+ * ends before its freed objects leave does not take a write after free with it. Other threads'
+ * rings are theirs while they run, and stay unchecked.
+ */
+void quarantine_exit(void);
+
 /* Objects of class @cls in the FIFO (0 without one). */
 size_t quarantine_held(unsigned cls);
 
