@@ -320,7 +320,7 @@ struct object {
 /*
  * What each kind of block can do, for the slow paths; a new backend is one more row. lookup
  * checks that @ptr is the start of a live object of the kind (or stops the process for @func,
- * with @freed the word for a freed one) and gives its room; free frees it and gives the pages
+ * with @freed the word for a freed one) and gives its room; release frees it and gives the pages
  * left for purge; fits says whether it could be what the request routed @r of @size bytes
  * returned (free_sized: a mapping may be longer than asked); resize keeps it where it is for
  * @size bytes when the new request's route is its own, or gives NULL (realloc moves it); canary,
@@ -328,7 +328,7 @@ struct object {
  */
 struct object_ops {
 	size_t (*lookup)(void *ptr, const char *func, const char *freed, struct object *obj);
-	size_t (*free)(void *ptr, const struct object *obj);
+	size_t (*release)(void *ptr, const struct object *obj);
 	bool (*same_route)(const struct object *obj, struct route r);
 	bool (*fits)(const struct object *obj, struct route r, size_t size);
 	void *(*resize)(void *ptr, const struct object *obj, size_t size);
@@ -590,7 +590,7 @@ static void object_free(void *ptr, const struct object *obj)
 {
 	int saved_errno = errno;
 
-	purge_notify(obj->ops->free(ptr, obj));
+	purge_notify(obj->ops->release(ptr, obj));
 	errno = saved_errno;
 }
 
