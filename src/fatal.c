@@ -9,6 +9,8 @@
  */
 #include "fatal.h"
 
+#include <stdatomic.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +112,15 @@ void kz_warn(const char *a, const char *b, const char *c)
 	line_add(&l, b);
 	line_add(&l, c);
 	line_write(&l);
+}
+
+void kz_warn_guard_refused(void)
+{
+	static atomic_bool warned;
+
+	if (!atomic_exchange_explicit(&warned, true, memory_order_relaxed))
+		kz_warn("the OS refused a guard page (vm.max_map_count?): ",
+			"blocks it refuses one are served without", NULL);
 }
 
 void kz_assert_fail(const char *expr, const char *file, int line)

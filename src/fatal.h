@@ -14,6 +14,12 @@ void kz_fatal(const char *func, const char *what, const void *addr) __attribute_
 /* "kzmalloc: warning: <a><b><c>"; any part may be NULL. */
 void kz_warn(const char *a, const char *b, const char *c) __attribute__((cold));
 
+/*
+ * The OS refused to make a guard page no-access (vm.max_map_count caps the mappings each
+ * guard splits): the block is served without one, and the first time, one warning says so.
+ */
+void kz_warn_guard_refused(void) __attribute__((cold));
+
 /* write(2) until all of @buf is out or the fd fails (EINTR is no failure); errno kept; no stdio. */
 void kz_write_all(int fd, const char *buf, size_t len);
 

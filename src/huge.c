@@ -35,14 +35,15 @@
  * usable part, and that last page is no-access (chunk->guard; size counts
  * it, so the page map and huge_bytes cover it, and a free of its address is
  * an interior pointer). A guard is installed when the mapping is made (if
- * the OS refuses, the mapping is unmapped and the allocation fails with
- * ENOMEM) and moved, never lifted: a trim makes the new last page no-access
- * before it unmaps the tail (if the OS refuses, the mapping stays longer),
- * a cached mapping keeps its guard and serves only guarded requests, and a
- * growth never happens in place (mremap cannot grow a mapping into the
- * guard's separate VMA): a new guarded mapping is made and only the data
- * part is moved onto its front by mremap, then the old guard is unmapped.
- * Nothing is ever copied, and no guard is ever made accessible again.
+ * the OS refuses, vm.max_map_count, the mapping is made without one: its
+ * guard page unmapped, a warning the first time) and moved, never lifted:
+ * a trim makes the new last page no-access before it unmaps the tail (if
+ * the OS refuses, the mapping stays longer), a cached mapping keeps its
+ * guard and serves only guarded requests, and a growth never happens in
+ * place (mremap cannot grow a mapping into the guard's separate VMA): a new
+ * guarded mapping is made and only the data part is moved onto its front
+ * by mremap, then the old guard is unmapped. Nothing is ever copied, and no
+ * guard is ever made accessible again.
  *
  * Protection (KZMALLOC_CHECK=protect): a mapping freed for the cache is
  * purged and made no-access (its guard stays as it is) and cached clean
@@ -90,6 +91,7 @@
 #include <time.h>
 
 #include "chunk.h"
+#include "fatal.h"
 #include "harden.h"
 #include "large_quarantine.h"
 #include "options.h"
@@ -338,8 +340,8 @@ static void huge_trim(struct kz_chunk *chunk, size_t len)
 }
 
 /*
- * A new mapping of @len usable bytes and @guard no-access ones after them,
- * aligned to @align, in the page map; NULL + ENOMEM.
+ * A new mapping of @len usable bytes and @guard no-access ones after them (none if the OS
+ * refuses them), aligned to @align, in the page map; NULL + ENOMEM.
  */
 static struct kz_chunk *huge_map(size_t len, size_t align, size_t guard)
 {
@@ -349,8 +351,10 @@ static struct kz_chunk *huge_map(size_t len, size_t align, size_t guard)
 	if (!mem)
 		return NULL;
 	if (guard && !os_set_memory_np(mem + len, guard)) {
-		os_unmap(mem, len + guard);
-		return NULL;
+		/* refused (vm.max_map_count): served without one, as large.c does */
+		os_unmap(mem + len, guard);
+		kz_warn_guard_refused();
+		guard = 0;
 	}
 	chunk = chunk_register(mem, len + guard, KIND_HUGE, NULL);
 	if (!chunk) {
@@ -585,7 +589,7 @@ void *huge_resize(struct kz_chunk *chunk, size_t size)
 	if (!os_remap_move(base, old, dest, len)) {
 		huge_count(-1, -(ptrdiff_t) moved->size);
 		chunk_unregister(moved); /* the descriptor may be reused at once */
-		os_unmap(dest, len + chunk->guard);
+		os_unmap(dest, len + moved->guard);
 		huge_hand_out(chunk); /* still there, and still the program's */
 		return NULL;
 	}

@@ -35,8 +35,9 @@
  * before the run goes back to the pool, and the guard page is never
  * written (the pool handed it out zero), so it goes back zeroed, or dirty
  * with a run left dirty. If the OS will not
- * install a guard, the allocation fails (ENOMEM) and the run goes back
- * whole; if it will not lift one at free, the run is marked freeing
+ * install a guard (each splits a mapping, and vm.max_map_count caps them),
+ * the run goes back whole and the request gets a run without one (a
+ * warning says so the first time); if it will not lift one at free, the run is marked freeing
  * (page.h: lookups see it freed) and waits on the stuck stack, which this
  * file's shrinker retries on every purge pass (and kz_trim).
  *
@@ -75,6 +76,7 @@
 #include <stdatomic.h>
 
 #include "buddy.h"
+#include "fatal.h"
 #include "harden.h"
 #include "large_quarantine.h"
 #include "os.h"
@@ -154,13 +156,19 @@ void *large_alloc(size_t nr_pages, size_t align)
 	if (!page)
 		return NULL;
 	addr = page_address(page);
-	if (nr_guard) {
-		if (!os_set_memory_np(addr + (nr_pages << KZ_PAGE_SHIFT), KZ_PAGE_SIZE)) {
-			/* untouched, so still zero */
-			buddy_free(page, nr_pages + nr_guard, KIND_LARGE, BUDDY_ZEROED);
-			errno = ENOMEM;
+	if (nr_guard && !os_set_memory_np(addr + (nr_pages << KZ_PAGE_SHIFT), KZ_PAGE_SIZE)) {
+		/*
+		 * Refused (vm.max_map_count): the run back, untouched so still zero, and one
+		 * without a guard instead, so that the program gets its memory as on any
+		 * allocator (the guard is a check, not a promise).
+		 */
+		buddy_free(page, nr_pages + nr_guard, KIND_LARGE, BUDDY_ZEROED);
+		kz_warn_guard_refused();
+		page = buddy_alloc(nr_pages, align_order, KIND_LARGE);
+		if (!page)
 			return NULL;
-		}
+		addr = page_address(page);
+	} else if (nr_guard) {
 		page->owner = addr + (nr_pages << KZ_PAGE_SHIFT);
 	}
 	vg_alloc(addr, large_usable(page), true);
