@@ -65,11 +65,13 @@
  *     pages_queued count them; a free or queued head's nr_resident and
  *     nr_dirty count its pages in those states;
  *   - pages_in_use, pages_resident and pages_dirty are the sums over all
- *     blocks (queued ones included); queue_oldest is the first queued
- *     block's stamp whenever queue_waiting is set, which it is exactly when
- *     the queue is not empty;
+ *     blocks (queued ones included); queue_waiting is set exactly when the
+ *     queue is not empty or a block is being cleared (pool.clearing), and
+ *     queue_oldest is then the older of the first queued block's stamp and
+ *     the clearing block's;
  *   - no block is isolated while purge_lock is free (purging and clearing
- *     hold it), so fork never splits a block's clearing;
+ *     hold it), so fork never splits a block's clearing, and pool.clearing
+ *     is NULL;
  *   - a free page that is no-access is clean, and none is before
  *     pool.protected is set (not checked: the walk cannot see protections).
  *

@@ -45,8 +45,9 @@ struct buddy_pool {
 	struct kz_list zero_queue; /* queued blocks, oldest first */
 	size_t nr_queued;
 	size_t pages_queued;
-	atomic_bool queue_waiting;     /* the queue is not empty: read without the lock */
-	_Atomic uint32_t queue_oldest; /* its first block's stamp, while queue_waiting */
+	struct kz_page *clearing;      /* the block buddy_zero is clearing (isolated), or NULL */
+	atomic_bool queue_waiting;     /* one is queued or being cleared: read without the lock */
+	_Atomic uint32_t queue_oldest; /* the oldest one's stamp, while queue_waiting */
 	atomic_size_t pages_zeroed;    /* counted by allocating threads, outside the lock */
 	atomic_bool protected;	       /* a block came back no-access (BUDDY_PROTECTED): set once */
 };
@@ -106,14 +107,14 @@ void buddy_merge(struct kz_page *page, unsigned order, struct block_count count,
 
 /*
  * buddy_zero.c: the zero queue (pool lock held); clearing a run just taken (no lock needed); the
- * purger's zero hooks (purge.h's struct shrinker, registered by buddy_init).
+ * purger's zero hook (purge.h's struct shrinker, registered by buddy_init; buddy_zero_oldest, its
+ * other half, is in buddy.h).
  */
 void zero_queue_add(struct kz_page *page, unsigned order, struct block_count count, uint32_t stamp);
 void zero_queue_del(struct kz_page *page);
 struct kz_page *zero_queue_newest(unsigned order);
 void buddy_clear_pages(struct kz_page *page, size_t nr_pages);
 size_t buddy_zero(uint32_t min_age);
-bool buddy_zero_oldest(uint32_t *stamp);
 
 /* buddy_purge.c: purge free pages before the pool grows, if they hold too much. No lock held. */
 void buddy_reclaim(void);

@@ -93,6 +93,7 @@ static void verify_queue(const struct verify_sums *sum)
 		listed++;
 		pages += (size_t) 1 << page->order;
 	}
+	VERIFY(!pool.clearing); /* purge_lock held: nothing isolated */
 	VERIFY(listed == pool.nr_queued && listed == sum->nr_queued);
 	VERIFY(pages == pool.pages_queued && pages == sum->pages_queued);
 	VERIFY(atomic_load(&pool.queue_waiting) == (listed != 0));

@@ -10,13 +10,16 @@
  * block (buddy.c says when) clears its dirty pages itself (buddy_clear_pages).
  *
  * Owns the zero queue's order and what the readers without the lock see of
- * it (queue_waiting, queue_oldest: every free asks, purge.c); buddy.c's
+ * it (queue_waiting, queue_oldest: every free asks, purge.c), which counts
+ * the block being cleared (pool.clearing) as still waiting; buddy.c's
  * invariants say what they hold.
  *
  * Locks: the queue changes under pool.lock only. buddy_zero holds
  * purge_lock for its whole batch, takes pool.lock to take a block off and
  * to put it back, and clears with pool.lock dropped.
  */
+#include "buddy.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 
@@ -29,13 +32,24 @@
 /* Pages one zeroing batch clears at most (8 MiB): bounds how long it holds purge_lock. */
 #define ZERO_BATCH_PAGES 2048
 
-/* Tell the lock-free readers what the queue holds now: whether any, and the oldest's stamp. */
+/*
+ * Tell the lock-free readers whether a block waits to be cleared, and since when. Pool lock
+ * held. The one being cleared (pool.clearing) still waits: a free that finds it overdue
+ * (purge.h) then waits for its clear (purge_lock, in buddy_zero) instead of leaving its old
+ * bytes readable past half the purge delay.
+ */
 static void zero_queue_publish(void)
 {
+	struct kz_page *oldest = NULL;
+
 	if (!list_empty(&pool.zero_queue))
-		atomic_store(&pool.queue_oldest,
-			     list_entry(pool.zero_queue.next, struct kz_page, lru)->free.stamp);
-	atomic_store(&pool.queue_waiting, !list_empty(&pool.zero_queue));
+		oldest = list_entry(pool.zero_queue.next, struct kz_page, lru);
+	if (pool.clearing &&
+	    (!oldest || (int32_t) (pool.clearing->free.stamp - oldest->free.stamp) < 0))
+		oldest = pool.clearing;
+	if (oldest)
+		atomic_store(&pool.queue_oldest, oldest->free.stamp);
+	atomic_store(&pool.queue_waiting, oldest != NULL);
 }
 
 /*
@@ -121,7 +135,8 @@ void buddy_clear_pages(struct kz_page *page, size_t nr_pages)
  * The zero hook: take queued blocks that waited @min_age ms or more off the queue, oldest first,
  * clear their dirty pages (non-temporal stores: another thread wrote them) with the pool lock
  * dropped, and merge them in zeroed; at most ZERO_BATCH_PAGES pages. purge_lock is held all the
- * while, so a fork waits for the block being cleared; bytes cleared.
+ * while, so a fork waits for the block being cleared, and so does a free that finds it overdue
+ * (pool.clearing keeps it waiting meanwhile); bytes cleared.
  */
 size_t buddy_zero(uint32_t min_age)
 {
@@ -138,6 +153,7 @@ size_t buddy_zero(uint32_t min_age)
 		if (!list_empty(&pool.zero_queue)) {
 			page = list_entry(pool.zero_queue.next, struct kz_page, lru);
 			if (block_expired(page, os_now_ms(), min_age)) {
+				pool.clearing = page;
 				zero_queue_del(page);
 				page->flags |= PG_ISOLATED;
 			} else {
@@ -156,8 +172,10 @@ size_t buddy_zero(uint32_t min_age)
 		pthread_mutex_lock(&pool.lock);
 		page->flags = 0;
 		pool.pages_dirty -= done;
+		pool.clearing = NULL;
 		buddy_merge(page, page->order, (struct block_count){page->free.nr_resident, 0},
 			    page->free.stamp, false);
+		zero_queue_publish();
 		pthread_mutex_unlock(&pool.lock);
 		atomic_fetch_add_explicit(&pool.pages_zeroed, done, memory_order_relaxed);
 		count_vm_events(VM_ZEROED_PURGER, (unsigned long) done << KZ_PAGE_SHIFT);
