@@ -22,20 +22,20 @@
  * is in use, everything free at once (buddy_reclaim: what could not serve
  * the request is fragments, which may never serve one).
  *
- * Background zeroing: a block freed with buddy_free_to_zero (large runs,
- * while the purger thread runs) merges with its buddies as any other, but
- * a merged block with dirty pages waits on the zero queue instead of a free
- * list, oldest first, and the purger's zero hook (buddy_zero) takes it off,
- * clears its dirty pages (only those) with non-temporal stores, the pool
- * lock dropped, and puts it back zeroed. An allocation
- * takes, in this order: the first resident block of the smallest order
- * that has one (zeroed, or dirty only where nothing is queued), the newest
- * queued block that fits (likely still in the cache of the thread that
- * freed it; its dirty pages cleared by the allocating thread, its
- * remainder queued again), a clean block, a new chunk: a dirty block is
- * cleared on the allocating thread only when no clean block fits but one
- * that would fault every page in. A purge pass purges what waited on the
- * queue for the delay like any free block (buddy_reclaim's too).
+ * The pool's other parts share its state through buddy_pool.h, which nothing
+ * else includes: the zero queue and background zeroing (buddy_zero.c), the
+ * purge passes and reclaim (buddy_purge.c), the invariant walk
+ * (buddy_verify.c).
+ *
+ * Allocation: a block freed with buddy_free_to_zero may wait on the zero
+ * queue (buddy_zero.c) instead of a free list. An allocation takes, in this
+ * order: the first resident block of the smallest order that has one
+ * (zeroed, or dirty only where nothing is queued), the newest queued block
+ * that fits (likely still in the cache of the thread that freed it; its
+ * dirty pages cleared by the allocating thread, its remainder queued
+ * again), a clean block, a new chunk: a dirty block is cleared on the
+ * allocating thread only when no clean block fits but one that would fault
+ * every page in.
  *
  * Protection (KZMALLOC_CHECK=protect): a block its owner purged and made
  * no-access comes back with BUDDY_PROTECTED, as clean pages, and merges and
@@ -65,11 +65,13 @@
  *     pages_queued count them; a free or queued head's nr_resident and
  *     nr_dirty count its pages in those states;
  *   - pages_in_use, pages_resident and pages_dirty are the sums over all
- *     blocks (queued ones included); queue_oldest is the first queued
- *     block's stamp whenever queue_waiting is set, which it is exactly when
- *     the queue is not empty;
+ *     blocks (queued ones included); queue_waiting is set exactly when the
+ *     queue is not empty or a block is being cleared (pool.clearing), and
+ *     queue_oldest is then the older of the first queued block's stamp and
+ *     the clearing block's;
  *   - no block is isolated while purge_lock is free (purging and clearing
- *     hold it), so fork never splits a block's clearing;
+ *     hold it), so fork never splits a block's clearing, and pool.clearing
+ *     is NULL;
  *   - a free page that is no-access is clean, and none is before
  *     pool.protected is set (not checked: the walk cannot see protections).
  *
@@ -87,64 +89,18 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <string.h>
 
+#include "buddy_pool.h"
 #include "chunk.h"
-#include "options.h"
 #include "os.h"
-#include "pagemap.h"
 #include "purge.h"
-#include "resident.h"
 #include "vg.h"
 #include "vmstat.h"
 
-/* Blocks isolated per purge pass: bounds how long the pool lock is held. */
-#define PURGE_BATCH 32
-
-/* The pool purges its free pages before it grows once they hold 1/RECLAIM_SHARE of what is in
- * use (buddy_reclaim). */
-#define RECLAIM_SHARE 4
-
-/* Pages one zeroing batch clears at most (8 MiB): bounds how long it holds purge_lock. */
-#define ZERO_BATCH_PAGES 2048
-
-struct free_area {
-	struct kz_list free_list; /* resident blocks first, newest first; then clean ones */
-	size_t nr_free;
-};
-
-/* What a free block holds: how many of its pages are resident, how many dirty. */
-struct block_count {
-	uint32_t resident, dirty;
-};
-
-static struct buddy_pool {
-	pthread_mutex_t lock;
-	pthread_mutex_t purge_lock;
-	struct free_area free_area[KZ_NR_ORDERS];
-	struct kz_list chunks; /* every mapped chunk */
-	size_t nr_chunks;
-	size_t pages_in_use;
-	size_t pages_peak; /* the most pages_in_use has been */
-	size_t pages_by_kind[KIND_NR];
-	size_t pages_resident;
-	size_t pages_dirty;
-	size_t pages_purged;
-	size_t chunks_unmapped;
-	struct kz_list zero_queue; /* queued blocks, oldest first */
-	size_t nr_queued;
-	size_t pages_queued;
-	atomic_bool queue_waiting;     /* the queue is not empty: read without the lock */
-	_Atomic uint32_t queue_oldest; /* its first block's stamp, while queue_waiting */
-	atomic_size_t pages_zeroed;    /* counted by allocating threads, outside the lock */
-	atomic_bool protected;	       /* a block came back no-access (BUDDY_PROTECTED): set once */
-} pool = {
+struct buddy_pool pool = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.purge_lock = PTHREAD_MUTEX_INITIALIZER,
 };
-
-static size_t buddy_zero(uint32_t min_age);
-static bool buddy_zero_oldest(uint32_t *stamp);
 
 static const struct shrinker buddy_shrinker = {
 	.scan = buddy_purge,
@@ -164,12 +120,6 @@ void buddy_init(void)
 	vg_atomics(&pool.queue_waiting, sizeof(pool.queue_waiting));
 	vg_atomics(&pool.queue_oldest, sizeof(pool.queue_oldest));
 	vg_atomics(&pool.protected, sizeof(pool.protected));
-}
-
-/* Stamps are readings of the wrapping millisecond clock (os.h). */
-static inline bool block_expired(const struct kz_page *page, uint32_t now, uint32_t delay)
-{
-	return os_ms_elapsed(now, page->free.stamp, delay);
 }
 
 /*
@@ -203,103 +153,6 @@ static void free_area_add(struct kz_page *page, unsigned order, struct block_cou
 	else
 		list_add_tail(&page->lru, &area->free_list);
 	area->nr_free++;
-}
-
-static void free_area_del(struct kz_page *page, unsigned order)
-{
-	list_del(&page->lru);
-	pool.free_area[order].nr_free--;
-}
-
-static struct block_count block_count_of(const struct kz_page *page)
-{
-	return (struct block_count){page->free.nr_resident, page->free.nr_dirty};
-}
-
-/* Tell the lock-free readers what the queue holds now: whether any, and the oldest's stamp. */
-static void zero_queue_publish(void)
-{
-	if (!list_empty(&pool.zero_queue))
-		atomic_store(&pool.queue_oldest,
-			     list_entry(pool.zero_queue.next, struct kz_page, lru)->free.stamp);
-	atomic_store(&pool.queue_waiting, !list_empty(&pool.zero_queue));
-}
-
-/*
- * Queue a free block with dirty pages for the zeroing pass, in stamp order: behind the last one
- * freed before it (a remainder of a block an allocation took keeps its old stamp).
- */
-static void zero_queue_add(struct kz_page *page, unsigned order, struct block_count count,
-			   uint32_t stamp)
-{
-	struct kz_list *pos = pool.zero_queue.prev;
-
-	kz_assert(IS_ALIGNED(page_index(page), (size_t) 1 << order));
-	kz_assert(count.dirty && count.dirty <= count.resident && count.resident <= (1u << order));
-	page->flags = PG_HEAD | PG_FREE | PG_ZEROING;
-	page->order = (uint8_t) order;
-	page->free.nr_resident = (uint16_t) count.resident;
-	page->free.nr_dirty = (uint16_t) count.dirty;
-	page->free.stamp = stamp;
-	while (pos != &pool.zero_queue &&
-	       (int32_t) (list_entry(pos, struct kz_page, lru)->free.stamp - stamp) > 0)
-		pos = pos->prev;
-	list_insert(&page->lru, pos, pos->next);
-	pool.nr_queued++;
-	pool.pages_queued += (size_t) 1 << order;
-	zero_queue_publish();
-}
-
-static void zero_queue_del(struct kz_page *page)
-{
-	list_del(&page->lru);
-	pool.nr_queued--;
-	pool.pages_queued -= (size_t) 1 << page->order;
-	zero_queue_publish();
-}
-
-/* The newest queued block of @order or more: likely still in the cache of the thread that freed it.
- */
-static struct kz_page *zero_queue_newest(unsigned order)
-{
-	struct kz_list *pos;
-
-	list_for_each_reverse(pos, &pool.zero_queue)
-	{
-		struct kz_page *page = list_entry(pos, struct kz_page, lru);
-
-		if (page->order >= order)
-			return page;
-	}
-	return NULL;
-}
-
-/* The buddy of an order-n block: flip bit n of its page index in the chunk. */
-static struct kz_page *find_buddy(struct kz_page *page, unsigned order)
-{
-	return &page_chunk(page)->pages[page_index(page) ^ ((size_t) 1 << order)];
-}
-
-/*
- * A buddy may merge only if it is a whole free block of the same order, on
- * a free list or the zero queue: a smaller free block at its address means
- * part of it is still in use, and an isolated one is the purger's until it
- * comes back.
- */
-static bool page_is_buddy(const struct kz_page *buddy, unsigned order)
-{
-	return (buddy->flags & ~PG_ZEROING) == (PG_HEAD | PG_FREE) && buddy->order == order;
-}
-
-static struct block_count count_pages(const struct kz_page *page, size_t nr_pages)
-{
-	struct block_count count = {0, 0};
-
-	for (size_t i = 0; i < nr_pages; i++) {
-		count.resident += page[i].state != PAGE_CLEAN;
-		count.dirty += page[i].state == PAGE_DIRTY;
-	}
-	return count;
 }
 
 /* The counts of @nr_pages of a block of @total pages counted @count: no walk if uniform. */
@@ -360,8 +213,8 @@ static struct block_count buddy_split(struct kz_page *page, unsigned low, unsign
  * it has dirty pages and @queue, or if a queued buddy merged into it: what
  * the purger was to clear stays the purger's.
  */
-static void buddy_merge(struct kz_page *page, unsigned order, struct block_count count,
-			uint32_t stamp, bool queue)
+void buddy_merge(struct kz_page *page, unsigned order, struct block_count count, uint32_t stamp,
+		 bool queue)
 {
 	while (order < KZ_MAX_ORDER) {
 		struct kz_page *buddy = find_buddy(page, order);
@@ -525,39 +378,6 @@ static struct kz_page *buddy_grow(size_t nr_pages, unsigned order, enum page_kin
 	return page;
 }
 
-static void buddy_reclaim(void);
-
-/*
- * Clear the dirty pages of a block and set their states to @state (@cold: the purger's, for a
- * block another thread wrote; resident_zero); the pages cleared. The caller owns the block: an
- * allocation, or the purger, which has it isolated.
- */
-static size_t clear_dirty(struct kz_page *page, size_t nr_pages, enum page_state state, bool cold)
-{
-	char *base = page_address(page);
-	size_t cleared = 0;
-
-	for (size_t i = 0; i < nr_pages;) {
-		size_t run = 0;
-
-		while (i + run < nr_pages && page[i + run].state == PAGE_DIRTY)
-			page[i + run++].state = (uint8_t) state;
-		if (run)
-			resident_zero(base + (i << KZ_PAGE_SHIFT), run << KZ_PAGE_SHIFT, cold);
-		cleared += run;
-		i += run + 1;
-	}
-	return cleared;
-}
-
-/* Clear the dirty pages of a run just taken and reset every page's state; no lock needed. */
-static void clear_pages(struct kz_page *page, size_t nr_pages)
-{
-	clear_dirty(page, nr_pages, PAGE_CLEAN, false);
-	for (size_t i = 0; i < nr_pages; i++)
-		page[i].state = PAGE_CLEAN;
-}
-
 /*
  * Make @nr_pages pages just taken, counted @count, accessible, if some may be no-access: clean
  * ones once a block came back protected (the header's Protection). One mprotect over the
@@ -604,7 +424,7 @@ struct kz_page *buddy_alloc(size_t nr_pages, unsigned align_order, enum page_kin
 	if (page)
 		vg_defined(page_address(page), nr_pages << KZ_PAGE_SHIFT);
 	if (page && count.resident) {
-		clear_pages(page, nr_pages);
+		buddy_clear_pages(page, nr_pages);
 		atomic_fetch_add_explicit(&pool.pages_zeroed, count.dirty, memory_order_relaxed);
 		count_vm_events(VM_ZEROED_ALLOC, (unsigned long) count.dirty << KZ_PAGE_SHIFT);
 		if (count.resident == nr_pages)
@@ -713,7 +533,7 @@ bool buddy_extend(struct kz_page *head, size_t nr_pages, enum page_kind kind)
 		return false;
 	}
 	vg_defined(page_address(head + old), (nr_pages - old) << KZ_PAGE_SHIFT);
-	clear_pages(head + old, nr_pages - old);
+	buddy_clear_pages(head + old, nr_pages - old);
 	atomic_fetch_add_explicit(&pool.pages_zeroed, count.dirty, memory_order_relaxed);
 	count_vm_events(VM_ZEROED_ALLOC, (unsigned long) count.dirty << KZ_PAGE_SHIFT);
 	if (count.resident != nr_pages - old)
@@ -792,232 +612,12 @@ enum buddy_err buddy_free_to_zero(struct kz_page *page, size_t nr_pages, enum pa
 	return free_block_run(page, nr_pages, kind, fill, true);
 }
 
-/*
- * The zero hook: take queued blocks that waited @min_age ms or more off the queue, oldest first,
- * clear their dirty pages (non-temporal stores: another thread wrote them) with the pool lock
- * dropped, and merge them in zeroed; at most ZERO_BATCH_PAGES pages. purge_lock is held all the
- * while, so a fork waits for the block being cleared; bytes cleared.
- */
-static size_t buddy_zero(uint32_t min_age)
-{
-	size_t pages = 0, cleared = 0;
-
-	if (!atomic_load(&pool.queue_waiting))
-		return 0;
-	pthread_mutex_lock(&pool.purge_lock);
-	while (pages < ZERO_BATCH_PAGES) {
-		struct kz_page *page = NULL;
-		size_t nr, done;
-
-		pthread_mutex_lock(&pool.lock);
-		if (!list_empty(&pool.zero_queue)) {
-			page = list_entry(pool.zero_queue.next, struct kz_page, lru);
-			if (block_expired(page, os_now_ms(), min_age)) {
-				zero_queue_del(page);
-				page->flags |= PG_ISOLATED;
-			} else {
-				page = NULL;
-			}
-		}
-		pthread_mutex_unlock(&pool.lock);
-		if (!page)
-			break;
-		nr = (size_t) 1 << page->order;
-		vg_undefined(page_address(page), nr << KZ_PAGE_SHIFT);
-		done = clear_dirty(page, nr, PAGE_ZEROED, true);
-		vg_noaccess(page_address(page), nr << KZ_PAGE_SHIFT);
-		kz_assert(done == page->free.nr_dirty);
-
-		pthread_mutex_lock(&pool.lock);
-		page->flags = 0;
-		pool.pages_dirty -= done;
-		buddy_merge(page, page->order, (struct block_count){page->free.nr_resident, 0},
-			    page->free.stamp, false);
-		pthread_mutex_unlock(&pool.lock);
-		atomic_fetch_add_explicit(&pool.pages_zeroed, done, memory_order_relaxed);
-		count_vm_events(VM_ZEROED_PURGER, (unsigned long) done << KZ_PAGE_SHIFT);
-		pages += nr;
-		cleared += done;
-	}
-	pthread_mutex_unlock(&pool.purge_lock);
-	return cleared << KZ_PAGE_SHIFT;
-}
-
-static bool buddy_zero_oldest(uint32_t *stamp)
-{
-	if (!atomic_load(&pool.queue_waiting))
-		return false;
-	*stamp = atomic_load(&pool.queue_oldest);
-	return true;
-}
-
 void buddy_mark_freeing(struct kz_page *page, bool freeing)
 {
 	pthread_mutex_lock(&pool.lock);
 	kz_assert((page->flags & ~PG_FREEING) == PG_HEAD);
 	page->flags = freeing ? PG_HEAD | PG_FREEING : PG_HEAD;
 	pthread_mutex_unlock(&pool.lock);
-}
-
-/*
- * Take up to PURGE_BATCH expired blocks off the zero queue (oldest first:
- * purged instead of cleared) and the free lists: resident ones to purge,
- * and whole clean chunks to unmap (their page-map entries are cleared at
- * once, so no lookup finds them from here on). Pool lock held.
- */
-static size_t purge_isolate(struct kz_page **batch, uint32_t now, uint32_t delay)
-{
-	size_t n = 0;
-
-	while (!list_empty(&pool.zero_queue) && n < PURGE_BATCH) {
-		struct kz_page *page = list_entry(pool.zero_queue.next, struct kz_page, lru);
-
-		if (!block_expired(page, now, delay))
-			break;
-		zero_queue_del(page);
-		page->flags |= PG_ISOLATED;
-		batch[n++] = page;
-	}
-	for (unsigned order = 0; order < KZ_NR_ORDERS && n < PURGE_BATCH; order++) {
-		struct kz_list *head = &pool.free_area[order].free_list, *pos = head->next;
-
-		while (pos != head && n < PURGE_BATCH) {
-			struct kz_page *page = list_entry(pos, struct kz_page, lru);
-
-			pos = pos->next;
-			if (!page->free.nr_resident && order < KZ_MAX_ORDER)
-				break; /* the clean tail of the list */
-			if (!block_expired(page, now, delay))
-				continue;
-			free_area_del(page, order);
-			page->flags |= PG_ISOLATED;
-			if (!page->free.nr_resident) {
-				struct kz_chunk *chunk = page_chunk(page);
-
-				chunk_hide(chunk);
-				list_del(&chunk->link);
-				pool.nr_chunks--;
-			}
-			batch[n++] = page;
-		}
-	}
-	return n;
-}
-
-/*
- * Give isolated blocks back: purged ones to the lists clean, unmapped chunks' descriptors to the
- * spares. A block the OS would not purge (@purged false) goes back as it was, stamp and all (to
- * the zero queue, if it came from there).
- */
-static size_t purge_putback(struct kz_page **batch, const bool *purged, size_t n, uint32_t now)
-{
-	size_t bytes = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		struct kz_page *page = batch[i];
-		bool queued = page->flags & PG_ZEROING;
-
-		if (!page->free.nr_resident) {
-			chunk_release(page_chunk(page));
-			pool.chunks_unmapped++;
-			continue;
-		}
-		page->flags = 0;
-		if (!purged[i]) {
-			buddy_merge(page, page->order, block_count_of(page), page->free.stamp,
-				    queued);
-			continue;
-		}
-		pool.pages_resident -= page->free.nr_resident;
-		pool.pages_dirty -= page->free.nr_dirty;
-		pool.pages_purged += page->free.nr_resident;
-		bytes += (size_t) page->free.nr_resident << KZ_PAGE_SHIFT;
-		buddy_merge(page, page->order, (struct block_count){0, 0}, now, false);
-	}
-	return bytes;
-}
-
-/*
- * Purge in batches until nothing expired is left. If madvise fails, the
- * pages keep their states (a dirty page marked clean would be handed out
- * with old data) and the pass ends, since the block it put back would be
- * isolated again at once; a later pass tries again.
- */
-static size_t purge_passes(uint32_t delay)
-{
-	struct kz_page *batch[PURGE_BATCH];
-	bool purged[PURGE_BATCH], refused = false;
-	size_t n, bytes = 0;
-
-	do {
-		pthread_mutex_lock(&pool.lock);
-		n = purge_isolate(batch, os_now_ms(), delay);
-		pthread_mutex_unlock(&pool.lock);
-
-		for (size_t i = 0; i < n; i++) {
-			struct kz_page *page = batch[i];
-			size_t nr = (size_t) 1 << page->order;
-
-			purged[i] = true;
-			if (!page->free.nr_resident) {
-				os_unmap(page_address(page), KZ_CHUNK_SIZE);
-			} else if (os_purge(page_address(page), nr << KZ_PAGE_SHIFT)) {
-				for (size_t j = 0; j < nr; j++)
-					page[j].state = PAGE_CLEAN;
-			} else {
-				purged[i] = false;
-				refused = true;
-			}
-		}
-
-		pthread_mutex_lock(&pool.lock);
-		bytes += purge_putback(batch, purged, n, os_now_ms());
-		pthread_mutex_unlock(&pool.lock);
-	} while (n && !refused);
-	return bytes;
-}
-
-size_t buddy_purge(bool all)
-{
-	size_t bytes;
-
-	pthread_mutex_lock(&pool.purge_lock);
-	bytes = purge_passes(all ? 0 : kz_opt.purge_delay_ms);
-	pthread_mutex_unlock(&pool.purge_lock);
-	return bytes;
-}
-
-/*
- * Before the pool grows by a chunk: free pages that hold more than 1/RECLAIM_SHARE of what is in
- * use (and a chunk's worth at least) could not serve this request, and fragments left around
- * long-lived blocks may never serve one, so they are purged now rather than after the delay (the
- * kernel's direct reclaim): the process's memory stays near what it uses while the pool grows.
- * A purge pass under way (its lock taken) is not waited for. No lock held.
- */
-static void buddy_reclaim(void)
-{
-	size_t resident, in_use;
-
-	pthread_mutex_lock(&pool.lock);
-	resident = pool.pages_resident;
-	in_use = pool.pages_in_use;
-	pthread_mutex_unlock(&pool.lock);
-	if (resident < KZ_CHUNK_PAGES || resident * RECLAIM_SHARE < in_use)
-		return;
-	if (pthread_mutex_trylock(&pool.purge_lock))
-		return;
-	purge_passes(0);
-	pthread_mutex_unlock(&pool.purge_lock);
-}
-
-bool buddy_purge_pending(void)
-{
-	bool pending;
-
-	pthread_mutex_lock(&pool.lock);
-	pending = pool.pages_resident || pool.free_area[KZ_MAX_ORDER].nr_free;
-	pthread_mutex_unlock(&pool.lock);
-	return pending;
 }
 
 void buddy_stats(struct kz_pool_stats *st)
@@ -1046,130 +646,6 @@ size_t buddy_pages_peak(void)
 	peak = pool.pages_peak;
 	pthread_mutex_unlock(&pool.lock);
 	return peak;
-}
-
-#define VERIFY(cond)                                                                               \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			kz_assert_fail(#cond, __FILE__, __LINE__);                                 \
-	} while (0)
-
-/* What a walk of the chunks adds up, to compare with the pool's counters. */
-struct verify_sums {
-	size_t nr_free[KZ_NR_ORDERS];
-	size_t in_use;
-	size_t nr_queued, pages_queued;
-	struct block_count total;
-};
-
-/* Walk one chunk block by block; add up its free and queued blocks, pages in use, and resident
- * and dirty pages. */
-static void verify_chunk(struct kz_chunk *chunk, struct verify_sums *sum)
-{
-	for (size_t i = 0; i < KZ_CHUNK_PAGES;) {
-		struct kz_page *page = &chunk->pages[i];
-		size_t nr = (size_t) 1 << page->order;
-
-		VERIFY(page->flags & PG_HEAD);
-		VERIFY(page->order <= KZ_MAX_ORDER && IS_ALIGNED(i, nr));
-		if (page->flags & PG_FREE) {
-			struct block_count count = count_pages(page, nr);
-			bool queued = page->flags & PG_ZEROING;
-
-			VERIFY(page->flags == (PG_HEAD | PG_FREE | (queued ? PG_ZEROING : 0)));
-			VERIFY(page->free.nr_resident == count.resident);
-			VERIFY(page->free.nr_dirty == count.dirty);
-			for (size_t j = 1; j < nr; j++)
-				VERIFY(page[j].flags == 0);
-			VERIFY(page->order == KZ_MAX_ORDER ||
-			       !page_is_buddy(find_buddy(page, page->order), page->order));
-			if (queued) {
-				VERIFY(count.dirty > 0);
-				sum->nr_queued++;
-				sum->pages_queued += nr;
-			} else {
-				sum->nr_free[page->order]++;
-			}
-			sum->total.resident += count.resident;
-			sum->total.dirty += count.dirty;
-		} else {
-			VERIFY((page->flags & ~PG_FREEING) == PG_HEAD && page->kind != KIND_HUGE &&
-			       page->kind != KIND_ZERO);
-			/* not 2 * nr_pages > nr: an aligned run (memalign) may be much
-			 * smaller than the block its alignment took */
-			VERIFY(page->nr_pages >= 1 && page->nr_pages <= nr);
-			for (size_t j = 1; j < page->nr_pages; j++)
-				VERIFY(page[j].flags == PG_TAIL && page[j].head == j);
-			sum->in_use += page->nr_pages;
-			nr = page->nr_pages; /* the run's trimmed tail is free blocks */
-		}
-		i += nr;
-	}
-}
-
-/* The zero queue: queued blocks only, oldest first, counted; what the readers without the lock see.
- */
-static void verify_queue(const struct verify_sums *sum)
-{
-	size_t listed = 0, pages = 0;
-	struct kz_list *pos;
-	uint32_t last = 0;
-
-	list_for_each(pos, &pool.zero_queue)
-	{
-		struct kz_page *page = list_entry(pos, struct kz_page, lru);
-
-		VERIFY(page->flags == (PG_HEAD | PG_FREE | PG_ZEROING));
-		VERIFY(!listed || (int32_t) (page->free.stamp - last) >= 0);
-		last = page->free.stamp;
-		listed++;
-		pages += (size_t) 1 << page->order;
-	}
-	VERIFY(listed == pool.nr_queued && listed == sum->nr_queued);
-	VERIFY(pages == pool.pages_queued && pages == sum->pages_queued);
-	VERIFY(atomic_load(&pool.queue_waiting) == (listed != 0));
-	VERIFY(!listed ||
-	       atomic_load(&pool.queue_oldest) ==
-		       list_entry(pool.zero_queue.next, struct kz_page, lru)->free.stamp);
-}
-
-void buddy_verify(void)
-{
-	struct verify_sums sum = {0};
-	struct kz_list *pos;
-	size_t chunks = 0;
-
-	pthread_mutex_lock(&pool.purge_lock);
-	pthread_mutex_lock(&pool.lock);
-	list_for_each(pos, &pool.chunks)
-	{
-		struct kz_chunk *chunk = list_entry(pos, struct kz_chunk, link);
-
-		VERIFY(chunk->size == KZ_CHUNK_SIZE);
-		VERIFY(pagemap_chunk((void *) chunk->base) == chunk);
-		verify_chunk(chunk, &sum);
-		chunks++;
-	}
-	VERIFY(chunks == pool.nr_chunks && sum.in_use == pool.pages_in_use);
-	VERIFY(sum.total.resident == pool.pages_resident && sum.total.dirty == pool.pages_dirty);
-	verify_queue(&sum);
-	for (unsigned order = 0; order < KZ_NR_ORDERS; order++) {
-		size_t listed = 0;
-		bool clean_seen = false;
-
-		list_for_each(pos, &pool.free_area[order].free_list)
-		{
-			struct kz_page *page = list_entry(pos, struct kz_page, lru);
-
-			VERIFY(page->flags == (PG_HEAD | PG_FREE) && page->order == order);
-			VERIFY(!(clean_seen && page->free.nr_resident));
-			clean_seen |= !page->free.nr_resident;
-			listed++;
-		}
-		VERIFY(listed == pool.free_area[order].nr_free && listed == sum.nr_free[order]);
-	}
-	pthread_mutex_unlock(&pool.lock);
-	pthread_mutex_unlock(&pool.purge_lock);
 }
 
 pthread_mutex_t *buddy_purge_lock(unsigned i)

@@ -94,6 +94,13 @@ size_t buddy_purge(bool all);
 /* Does the pool hold anything a later purge pass would give back? */
 bool buddy_purge_pending(void);
 
+/*
+ * When the oldest block waiting for the purger's zero hook was freed (os_now_ms), in @stamp:
+ * queued, or being cleared (a free that finds it overdue then waits for the clear); false if
+ * none waits. Takes no lock: the shrinker's zero_oldest (purge.h), which every free asks.
+ */
+bool buddy_zero_oldest(uint32_t *stamp);
+
 /* The pool's figures of @stats: all but the huge mappings' (huge_stats). */
 void buddy_stats(struct kz_pool_stats *stats);
 

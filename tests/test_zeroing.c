@@ -24,6 +24,15 @@
  *               its blocks read zero, the free pages of a block freed just
  *               before the fork read zero within half the delay (the
  *               thread did not come along), and nothing hangs
+ *   clearing    (ctest: no purger thread) a dirty chunk freed to the zero
+ *               queue, its first page made read-only here, so that the zero
+ *               hook, run by a free once the chunk has waited half the
+ *               delay, stops in this program's SIGSEGV handler in the
+ *               middle of its clear: the pool must still report the chunk
+ *               waiting since its free (buddy_zero_oldest), so that a free
+ *               that finds it overdue waits for the clear (purge.h) instead
+ *               of leaving its old bytes readable (the wait only makes the
+ *               chunk overdue; the fault, not a race, stops the clear)
  *
  * ctest sets KZMALLOC_PURGE_DELAY=400, so that half the delay is 200 ms.
  * The seed is printed; KZ_TEST_SEED replays it. Under memcheck the purger
@@ -37,6 +46,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 
 #include <cmocka.h>
@@ -473,6 +483,82 @@ static void fork_while_clearing(void **state)
 	buddy_verify();
 }
 
+/* What the SIGSEGV handler saw in the middle of the zero hook's clear. */
+static struct {
+	char *page; /* the read-only page: the first the clear writes */
+	struct kz_page *head;
+	volatile sig_atomic_t hits, isolated, waiting;
+	uint32_t oldest;
+} trap;
+
+/* A write to trap.page: note what the pool says, make the page writable, let the clear go on. */
+static void trap_write(int sig, siginfo_t *info, void *context)
+{
+	const char *addr = info->si_addr;
+	uint32_t oldest = 0;
+
+	(void) context;
+	if (addr < trap.page || addr >= trap.page + KZ_PAGE_SIZE) {
+		struct sigaction dfl = {.sa_handler = SIG_DFL};
+
+		sigaction(sig, &dfl, NULL); /* not ours: the same fault again, fatal */
+		return;
+	}
+	trap.hits++;
+	trap.isolated = (trap.head->flags & PG_ISOLATED) != 0;
+	trap.waiting = buddy_zero_oldest(&oldest);
+	trap.oldest = oldest;
+	mprotect(trap.page, KZ_PAGE_SIZE, PROT_READ | PROT_WRITE);
+}
+
+/*
+ * A whole chunk (no buddy to merge with) freed dirty to the zero queue, its first page read-only;
+ * after half the delay a free runs the zero hook (the free-path decay: no thread), which faults
+ * on that page with the chunk isolated, purge_lock held and the pool lock dropped.
+ */
+static void clearing_still_waits(void **state)
+{
+	struct sigaction sa = {.sa_sigaction = trap_write, .sa_flags = SA_SIGINFO}, old;
+	uint32_t stamp, oldest;
+	struct kz_page *head;
+	char *trigger, *p;
+
+	(void) state;
+	if (RUNNING_ON_VALGRIND || purge_zeroing()) {
+		print_message("skipped: %s\n",
+			      RUNNING_ON_VALGRIND ? "under Valgrind" : "the purger thread runs");
+		return;
+	}
+	trigger = kz_malloc(1 * MIB); /* allocated first: no allocation takes the queued chunk */
+	assert_non_null(trigger);
+	head = buddy_alloc(KZ_CHUNK_PAGES, 0, KIND_LARGE);
+	assert_non_null(head);
+	p = page_address(head);
+	memset(p, 0x5a, KZ_CHUNK_SIZE);
+	assert_int_equal(buddy_free_to_zero(head, KZ_CHUNK_PAGES, KIND_LARGE, BUDDY_DIRTY),
+			 BUDDY_OK);
+	stamp = head->free.stamp;
+	assert_true(buddy_zero_oldest(&oldest));
+	assert_true((int32_t) (oldest - stamp) <= 0);
+	buddy_verify();
+	trap.page = p;
+	trap.head = head;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGSEGV, &sa, &old), 0);
+	assert_int_equal(mprotect(p, KZ_PAGE_SIZE, PROT_READ), 0);
+	usleep((useconds_t) (kz_opt.purge_delay_ms / 2 + 20) * 1000);
+	kz_free(trigger); /* purge_notify: the decay clears what waited half the delay */
+	assert_int_equal(sigaction(SIGSEGV, &old, NULL), 0);
+	assert_int_equal(trap.hits, 1);
+	assert_true(trap.isolated);
+	if (!trap.waiting)
+		fail_msg("while the zero hook cleared a dirty chunk, the pool said nothing waits");
+	assert_true((int32_t) (trap.oldest - stamp) <= 0);
+	assert_true(kzt_is_zero(p, KZ_CHUNK_SIZE));
+	assert_false(buddy_zero_oldest(&oldest));
+	buddy_verify();
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest accounting_test[] = {cmocka_unit_test(accounting)};
@@ -480,6 +566,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest reuse_test[] = {cmocka_unit_test(reuse)};
 	const struct CMUnitTest race_test[] = {cmocka_unit_test(race)};
 	const struct CMUnitTest fork_test[] = {cmocka_unit_test(fork_while_clearing)};
+	const struct CMUnitTest clearing_test[] = {cmocka_unit_test(clearing_still_waits)};
 	const char *name = argc > 1 ? argv[1] : "";
 
 	seed = kzt_seed(0);
@@ -494,6 +581,8 @@ int main(int argc, char **argv)
 		return cmocka_run_group_tests(race_test, NULL, NULL);
 	if (!strcmp(name, "fork"))
 		return cmocka_run_group_tests(fork_test, NULL, NULL);
-	fprintf(stderr, "usage: %s accounting|extend|reuse|race|fork\n", argv[0]);
+	if (!strcmp(name, "clearing"))
+		return cmocka_run_group_tests(clearing_test, NULL, NULL);
+	fprintf(stderr, "usage: %s accounting|extend|reuse|race|fork|clearing\n", argv[0]);
 	return 2;
 }

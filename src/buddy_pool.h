@@ -1,0 +1,122 @@
+/*
+ * buddy_pool.h - the buddy pool's own header: its state, and what its files share. The pool
+ * is one box of the layer picture in four files: buddy.c (the pool proper: free areas, split
+ * and merge, allocation, extension, free), buddy_zero.c (the zero queue and background
+ * zeroing), buddy_purge.c (purge passes and reclaim) and buddy_verify.c (the invariant walk).
+ * Only they include this; the layers above use buddy.h. The invariants and the lock order are
+ * written once, in buddy.c.
+ */
+#ifndef KZ_BUDDY_POOL_H
+#define KZ_BUDDY_POOL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "list.h"
+#include "os.h"
+#include "page.h"
+
+struct free_area {
+	struct kz_list free_list; /* resident blocks first, newest first; then clean ones */
+	size_t nr_free;
+};
+
+/* What a free block holds: how many of its pages are resident, how many dirty. */
+struct block_count {
+	uint32_t resident, dirty;
+};
+
+struct buddy_pool {
+	pthread_mutex_t lock;
+	pthread_mutex_t purge_lock;
+	struct free_area free_area[KZ_NR_ORDERS];
+	struct kz_list chunks; /* every mapped chunk */
+	size_t nr_chunks;
+	size_t pages_in_use;
+	size_t pages_peak; /* the most pages_in_use has been */
+	size_t pages_by_kind[KIND_NR];
+	size_t pages_resident;
+	size_t pages_dirty;
+	size_t pages_purged;
+	size_t chunks_unmapped;
+	struct kz_list zero_queue; /* queued blocks, oldest first */
+	size_t nr_queued;
+	size_t pages_queued;
+	struct kz_page *clearing;      /* the block buddy_zero is clearing (isolated), or NULL */
+	atomic_bool queue_waiting;     /* one is queued or being cleared: read without the lock */
+	_Atomic uint32_t queue_oldest; /* the oldest one's stamp, while queue_waiting */
+	atomic_size_t pages_zeroed;    /* counted by allocating threads, outside the lock */
+	atomic_bool protected;	       /* a block came back no-access (BUDDY_PROTECTED): set once */
+};
+
+/* The one pool (buddy.c); its symbol is buddy_pool, as a program linked with the static
+ * library may have a pool of its own. */
+extern KZ_HIDDEN struct buddy_pool pool __asm__("buddy_pool");
+
+/* Stamps are readings of the wrapping millisecond clock (os.h). */
+static inline bool block_expired(const struct kz_page *page, uint32_t now, uint32_t delay)
+{
+	return os_ms_elapsed(now, page->free.stamp, delay);
+}
+
+static inline void free_area_del(struct kz_page *page, unsigned order)
+{
+	list_del(&page->lru);
+	pool.free_area[order].nr_free--;
+}
+
+static inline struct block_count block_count_of(const struct kz_page *page)
+{
+	return (struct block_count){page->free.nr_resident, page->free.nr_dirty};
+}
+
+/* The buddy of an order-n block: flip bit n of its page index in the chunk. */
+static inline struct kz_page *find_buddy(struct kz_page *page, unsigned order)
+{
+	return &page_chunk(page)->pages[page_index(page) ^ ((size_t) 1 << order)];
+}
+
+/*
+ * A buddy may merge only if it is a whole free block of the same order, on
+ * a free list or the zero queue: a smaller free block at its address means
+ * part of it is still in use, and an isolated one is the purger's until it
+ * comes back.
+ */
+static inline bool page_is_buddy(const struct kz_page *buddy, unsigned order)
+{
+	return (buddy->flags & ~PG_ZEROING) == (PG_HEAD | PG_FREE) && buddy->order == order;
+}
+
+static inline struct block_count count_pages(const struct kz_page *page, size_t nr_pages)
+{
+	struct block_count count = {0, 0};
+
+	for (size_t i = 0; i < nr_pages; i++) {
+		count.resident += page[i].state != PAGE_CLEAN;
+		count.dirty += page[i].state == PAGE_DIRTY;
+	}
+	return count;
+}
+
+/* buddy.c: put a free block on the lists, merging it with its buddies. Pool lock held. */
+void buddy_merge(struct kz_page *page, unsigned order, struct block_count count, uint32_t stamp,
+		 bool queue);
+
+/*
+ * buddy_zero.c: the zero queue (pool lock held); clearing a run just taken (no lock needed); the
+ * purger's zero hook (purge.h's struct shrinker, registered by buddy_init; buddy_zero_oldest, its
+ * other half, is in buddy.h).
+ */
+void zero_queue_add(struct kz_page *page, unsigned order, struct block_count count, uint32_t stamp);
+void zero_queue_del(struct kz_page *page);
+struct kz_page *zero_queue_newest(unsigned order);
+void buddy_clear_pages(struct kz_page *page, size_t nr_pages);
+size_t buddy_zero(uint32_t min_age);
+
+/* buddy_purge.c: purge free pages before the pool grows, if they hold too much. No lock held. */
+void buddy_reclaim(void);
+
+#endif /* KZ_BUDDY_POOL_H */
