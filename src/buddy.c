@@ -1,13 +1,17 @@
 /*
- * buddy.c - the buddy page pool.
+ * buddy.c - the buddy page pool: allocation, extension and free of page
+ * blocks, and growth by whole chunks.
  *
- * Owns the free lists (one free area per order), the list of chunks and
- * the pool's counters; the chunks' descriptors and their page-map entries
- * are chunk.c's, which a new chunk is registered with and a wholly free one
- * unregistered from. Like the kernel's page allocator, a block of order n
- * is 2^n pages aligned to its size; freeing merges it with its buddy (the
- * other half of the order n+1 block they make) for as long as the buddy is
- * free and whole, so a pool whose pages are all free is whole chunks again.
+ * Owns the list of chunks and the pool's counters; the free lists (one free
+ * area per order), the zero queue and the buddy algorithm over them are
+ * buddy_area.c's, the purge passes buddy_purge.c's, background zeroing
+ * buddy_zero.c's (buddy_pool.h); the chunks' descriptors and their page-map
+ * entries are chunk.c's, which a new chunk is registered with and a wholly
+ * free one unregistered from. Like the kernel's page allocator, a block of
+ * order n is 2^n pages aligned to its size; freeing merges it with its
+ * buddy (the other half of the order n+1 block they make) for as long as
+ * the buddy is free and whole, so a pool whose pages are all free is whole
+ * chunks again.
  *
  * Zeroing: every free page carries a state (page.h). Fresh and purged pages
  * are clean (the kernel hands them out zeroed), pages the layer above
@@ -43,7 +47,7 @@
  * below), so nothing the pool writes (clearing dirty pages, at allocation
  * or on the zero queue) ever touches one, and a purge pass may purge a
  * block that holds some (MADV_DONTNEED ignores the protection). From the
- * first such block on (pool.protected), an allocation or extension that
+ * first such block on (buddy_pool.protected), an allocation or extension that
  * takes clean pages makes its run accessible again with one mprotect
  * (harmless where they already are); if the OS refuses, the pages go back
  * as they were and the allocation fails with ENOMEM. Until then the pool
@@ -66,23 +70,24 @@
  *     nr_dirty count its pages in those states;
  *   - pages_in_use, pages_resident and pages_dirty are the sums over all
  *     blocks (queued ones included); queue_waiting is set exactly when the
- *     queue is not empty or a block is being cleared (pool.clearing), and
+ *     queue is not empty or a block is being cleared (buddy_pool.clearing), and
  *     queue_oldest is then the older of the first queued block's stamp and
  *     the clearing block's;
  *   - no block is isolated while purge_lock is free (purging and clearing
- *     hold it), so fork never splits a block's clearing, and pool.clearing
+ *     hold it), so fork never splits a block's clearing, and buddy_pool.clearing
  *     is NULL;
  *   - a free page that is no-access is clean, and none is before
- *     pool.protected is set (not checked: the walk cannot see protections).
+ *     buddy_pool.protected is set (not checked: the walk cannot see protections).
  *
  * Locks, in the order they are taken (init.c's table):
- *   pool.purge_lock  one purge pass or zeroing batch at a time (and none
- *                    across fork)
- *   pool.lock        free lists, the zero queue, descriptors' flags,
- *                    counters, chunk list
- *   chunk_lock       (chunk.c) under pool.lock only where a purge pass hides
- *                    a wholly free chunk and gives its descriptor back
- * Page contents are cleared and purged with pool.lock dropped.
+ *   buddy_pool.purge_lock  one purge pass or zeroing batch at a time (and
+ *                          none across fork)
+ *   buddy_pool.lock        free lists, the zero queue, descriptors' flags,
+ *                          counters, chunk list
+ *   chunk_lock             (chunk.c) under buddy_pool.lock only where a purge
+ *                          pass hides a wholly free chunk and gives its
+ *                          descriptor back
+ * Page contents are cleared and purged with buddy_pool.lock dropped.
  */
 #include "buddy.h"
 
@@ -97,11 +102,6 @@
 #include "vg.h"
 #include "vmstat.h"
 
-struct buddy_pool pool = {
-	.lock = PTHREAD_MUTEX_INITIALIZER,
-	.purge_lock = PTHREAD_MUTEX_INITIALIZER,
-};
-
 static const struct shrinker buddy_shrinker = {
 	.scan = buddy_purge,
 	.pending = buddy_purge_pending,
@@ -113,160 +113,13 @@ void buddy_init(void)
 {
 	purge_register(&buddy_shrinker);
 	for (unsigned order = 0; order < KZ_NR_ORDERS; order++)
-		list_init(&pool.free_area[order].free_list);
-	list_init(&pool.chunks);
-	list_init(&pool.zero_queue);
+		list_init(&buddy_pool.free_area[order].free_list);
+	list_init(&buddy_pool.chunks);
+	list_init(&buddy_pool.zero_queue);
 	/* read by every free without the lock (purge.c: no lost wake-up) */
-	vg_atomics(&pool.queue_waiting, sizeof(pool.queue_waiting));
-	vg_atomics(&pool.queue_oldest, sizeof(pool.queue_oldest));
-	vg_atomics(&pool.protected, sizeof(pool.protected));
-}
-
-/*
- * A block's stamp is the mean time its resident pages became free, weighted
- * by their number: a page freed just now does not keep a cold megabyte from
- * being purged, and a cold page does not get a block freed just now purged
- * early. Clean blocks keep the newer stamp (how long the block stayed free).
- */
-static uint32_t stamp_merge(uint32_t a, uint32_t a_resident, uint32_t b, uint32_t b_resident)
-{
-	if (a_resident + b_resident == 0)
-		return (int32_t) (b - a) > 0 ? b : a;
-	return a +
-	       (uint32_t) ((int64_t) (int32_t) (b - a) * b_resident / (a_resident + b_resident));
-}
-
-static void free_area_add(struct kz_page *page, unsigned order, struct block_count count,
-			  uint32_t stamp)
-{
-	struct free_area *area = &pool.free_area[order];
-
-	kz_assert(IS_ALIGNED(page_index(page), (size_t) 1 << order));
-	kz_assert(count.dirty <= count.resident && count.resident <= (1u << order));
-	page->flags = PG_HEAD | PG_FREE;
-	page->order = (uint8_t) order;
-	page->free.nr_resident = (uint16_t) count.resident;
-	page->free.nr_dirty = (uint16_t) count.dirty;
-	page->free.stamp = stamp;
-	if (count.resident)
-		list_add(&page->lru, &area->free_list);
-	else
-		list_add_tail(&page->lru, &area->free_list);
-	area->nr_free++;
-}
-
-/* The counts of @nr_pages of a block of @total pages counted @count: no walk if uniform. */
-static struct block_count count_part(const struct kz_page *part, size_t nr_pages, size_t total,
-				     struct block_count count)
-{
-	if ((count.resident == 0 || count.resident == total) &&
-	    (count.dirty == 0 || count.dirty == total))
-		return (struct block_count){count.resident ? (uint32_t) nr_pages : 0,
-					    count.dirty ? (uint32_t) nr_pages : 0};
-	return count_pages(part, nr_pages);
-}
-
-/* A block that merges no further: on the zero queue if it has dirty pages and @queue, else on its
- * free list. */
-static void free_block_add(struct kz_page *page, unsigned order, struct block_count count,
-			   uint32_t stamp, bool queue)
-{
-	if (queue && count.dirty)
-		zero_queue_add(page, order, count, stamp);
-	else
-		free_area_add(page, order, count, stamp);
-}
-
-/*
- * Split a free order-@high block down to order @low (the kernel's expand):
- * each step gives the upper half back to the free lists (to the zero queue,
- * if @queue and it has dirty pages) and keeps the lower one, so the caller
- * ends with the block's first 2^low pages and the halves left over are as
- * large as they can be. Returns the kept pages' counts. A block whose
- * resident pages are not all or none has them counted: the kept part first,
- * since they are most often all there (the run freed last, at the start of
- * the block it merged into), and then the halves are known empty unwalked.
- */
-static struct block_count buddy_split(struct kz_page *page, unsigned low, unsigned high,
-				      struct block_count count, uint32_t stamp, bool queue)
-{
-	struct block_count kept = count_part(page, (size_t) 1 << low, (size_t) 1 << high, count);
-	bool rest_empty = kept.resident == count.resident && kept.dirty == count.dirty;
-
-	while (high > low) {
-		size_t half = (size_t) 1 << --high;
-		struct block_count upper = rest_empty
-						   ? (struct block_count){0, 0}
-						   : count_part(page + half, half, 2 * half, count);
-
-		free_block_add(page + half, high, upper, stamp, queue);
-		count.resident -= upper.resident;
-		count.dirty -= upper.dirty;
-	}
-	return count;
-}
-
-/*
- * Put a free block on the lists, merging it with its buddy while the buddy
- * is free: the pair becomes one block of the next order headed by the lower
- * half (the kernel's __free_one_page). The block goes on the zero queue if
- * it has dirty pages and @queue, or if a queued buddy merged into it: what
- * the purger was to clear stays the purger's.
- */
-void buddy_merge(struct kz_page *page, unsigned order, struct block_count count, uint32_t stamp,
-		 bool queue)
-{
-	while (order < KZ_MAX_ORDER) {
-		struct kz_page *buddy = find_buddy(page, order);
-
-		if (!page_is_buddy(buddy, order))
-			break;
-		if (buddy->flags & PG_ZEROING) {
-			zero_queue_del(buddy);
-			queue = true;
-		} else {
-			free_area_del(buddy, order);
-		}
-		stamp = stamp_merge(stamp, count.resident, buddy->free.stamp,
-				    buddy->free.nr_resident);
-		count.resident += buddy->free.nr_resident;
-		count.dirty += buddy->free.nr_dirty;
-		if (buddy < page) {
-			page->flags = 0;
-			page = buddy;
-		} else {
-			buddy->flags = 0;
-		}
-		order++;
-	}
-	free_block_add(page, order, count, stamp, queue);
-}
-
-/*
- * Free the pages [first, end) of a chunk, which start aligned to a block of
- * at least their size, as the largest aligned blocks they hold. Two walks
- * cover both uses: the tail of a rounded-up block (ascending orders from an
- * odd start) and a whole run (descending orders from an aligned start).
- * @count is the range's; a uniform range is split without walking it. With
- * @queue, a block with dirty pages waits on the zero queue.
- */
-static void free_range(struct kz_page *first, size_t nr_pages, struct block_count count,
-		       uint32_t stamp, bool queue)
-{
-	struct kz_page *base = page_chunk(first)->pages;
-	size_t idx = page_index(first), end = idx + nr_pages;
-
-	while (idx < end) {
-		unsigned order = (unsigned) __builtin_ctzl(idx | KZ_CHUNK_PAGES);
-		size_t nr;
-
-		while (idx + ((size_t) 1 << order) > end)
-			order--;
-		nr = (size_t) 1 << order;
-		buddy_merge(&base[idx], order, count_part(&base[idx], nr, nr_pages, count), stamp,
-			    queue);
-		idx += nr;
-	}
+	vg_atomics(&buddy_pool.queue_waiting, sizeof(buddy_pool.queue_waiting));
+	vg_atomics(&buddy_pool.queue_oldest, sizeof(buddy_pool.queue_oldest));
+	vg_atomics(&buddy_pool.protected, sizeof(buddy_pool.protected));
 }
 
 /*
@@ -281,7 +134,7 @@ static struct kz_page *buddy_pick(unsigned order, unsigned *high, bool *queued)
 
 	*queued = false;
 	for (*high = order; *high < KZ_NR_ORDERS; ++*high) {
-		struct kz_list *list = &pool.free_area[*high].free_list;
+		struct kz_list *list = &buddy_pool.free_area[*high].free_list;
 
 		if (!list_empty(list) &&
 		    list_entry(list->next, struct kz_page, lru)->free.nr_resident)
@@ -294,17 +147,17 @@ static struct kz_page *buddy_pick(unsigned order, unsigned *high, bool *queued)
 		return page;
 	}
 	for (*high = order; *high < KZ_NR_ORDERS; ++*high)
-		if (!list_empty(&pool.free_area[*high].free_list))
-			return list_entry(pool.free_area[*high].free_list.next, struct kz_page,
-					  lru);
+		if (!list_empty(&buddy_pool.free_area[*high].free_list))
+			return list_entry(buddy_pool.free_area[*high].free_list.next,
+					  struct kz_page, lru);
 	return NULL;
 }
 
 /* Pages in use went up: keep the peak (the report's). Pool lock held. */
 static void pages_peak_update(void)
 {
-	if (pool.pages_in_use > pool.pages_peak)
-		pool.pages_peak = pool.pages_in_use;
+	if (buddy_pool.pages_in_use > buddy_pool.pages_peak)
+		buddy_pool.pages_peak = buddy_pool.pages_in_use;
 }
 
 /*
@@ -340,11 +193,11 @@ static struct kz_page *buddy_take(size_t nr_pages, unsigned order, enum page_kin
 		count->dirty -= tail.dirty;
 	}
 	page_prep_compound(page, order, nr_pages, kind);
-	pool.pages_in_use += nr_pages;
+	buddy_pool.pages_in_use += nr_pages;
 	pages_peak_update();
-	pool.pages_by_kind[kind] += nr_pages;
-	pool.pages_resident -= count->resident;
-	pool.pages_dirty -= count->dirty;
+	buddy_pool.pages_by_kind[kind] += nr_pages;
+	buddy_pool.pages_resident -= count->resident;
+	buddy_pool.pages_dirty -= count->dirty;
 	return page;
 }
 
@@ -369,12 +222,12 @@ static struct kz_page *buddy_grow(size_t nr_pages, unsigned order, enum page_kin
 		errno = ENOMEM;
 		return NULL;
 	}
-	pthread_mutex_lock(&pool.lock);
-	list_add_tail(&chunk->link, &pool.chunks);
-	pool.nr_chunks++;
+	pthread_mutex_lock(&buddy_pool.lock);
+	list_add_tail(&chunk->link, &buddy_pool.chunks);
+	buddy_pool.nr_chunks++;
 	free_area_add(&chunk->pages[0], KZ_MAX_ORDER, (struct block_count){0, 0}, os_now_ms());
 	page = buddy_take(nr_pages, order, kind, count);
-	pthread_mutex_unlock(&pool.lock);
+	pthread_mutex_unlock(&buddy_pool.lock);
 	return page;
 }
 
@@ -389,7 +242,7 @@ static bool pages_accessible(struct kz_page *page, size_t nr_pages, struct block
 {
 	int saved_errno;
 
-	if (likely(!atomic_load_explicit(&pool.protected, memory_order_relaxed)) ||
+	if (likely(!atomic_load_explicit(&buddy_pool.protected, memory_order_relaxed)) ||
 	    count.resident == nr_pages)
 		return true;
 	saved_errno = errno;
@@ -408,9 +261,9 @@ struct kz_page *buddy_alloc(size_t nr_pages, unsigned align_order, enum page_kin
 	if (order < align_order)
 		order = align_order;
 	kz_assert(nr_pages >= 1 && order <= KZ_MAX_ORDER);
-	pthread_mutex_lock(&pool.lock);
+	pthread_mutex_lock(&buddy_pool.lock);
 	page = buddy_take(nr_pages, order, kind, &count);
-	pthread_mutex_unlock(&pool.lock);
+	pthread_mutex_unlock(&buddy_pool.lock);
 	if (!page) {
 		buddy_reclaim();
 		page = buddy_grow(nr_pages, order, kind, &count);
@@ -425,7 +278,8 @@ struct kz_page *buddy_alloc(size_t nr_pages, unsigned align_order, enum page_kin
 		vg_defined(page_address(page), nr_pages << KZ_PAGE_SHIFT);
 	if (page && count.resident) {
 		buddy_clear_pages(page, nr_pages);
-		atomic_fetch_add_explicit(&pool.pages_zeroed, count.dirty, memory_order_relaxed);
+		atomic_fetch_add_explicit(&buddy_pool.pages_zeroed, count.dirty,
+					  memory_order_relaxed);
 		count_vm_events(VM_ZEROED_ALLOC, (unsigned long) count.dirty << KZ_PAGE_SHIFT);
 		if (count.resident == nr_pages)
 			page->state = PAGE_ZEROED; /* the owner's hint: all of it resident */
@@ -482,11 +336,11 @@ static bool extend_take(struct kz_page *head, size_t nr_pages, enum page_kind ki
 	head->nr_pages = (uint16_t) nr_pages;
 	if (head->order < order)
 		head->order = (uint8_t) order;
-	pool.pages_in_use += nr_pages - old;
+	buddy_pool.pages_in_use += nr_pages - old;
 	pages_peak_update();
-	pool.pages_by_kind[kind] += nr_pages - old;
-	pool.pages_resident -= count->resident;
-	pool.pages_dirty -= count->dirty;
+	buddy_pool.pages_by_kind[kind] += nr_pages - old;
+	buddy_pool.pages_resident -= count->resident;
+	buddy_pool.pages_dirty -= count->dirty;
 	return true;
 }
 
@@ -499,17 +353,17 @@ static void extend_undo(struct kz_page *head, size_t old, unsigned order, enum p
 {
 	size_t nr = head->nr_pages - old;
 
-	pthread_mutex_lock(&pool.lock);
+	pthread_mutex_lock(&buddy_pool.lock);
 	for (size_t i = old; i < head->nr_pages; i++)
 		head[i].flags = 0;
 	head->nr_pages = (uint16_t) old;
 	head->order = (uint8_t) order;
-	pool.pages_in_use -= nr;
-	pool.pages_by_kind[kind] -= nr;
-	pool.pages_resident += count.resident;
-	pool.pages_dirty += count.dirty;
+	buddy_pool.pages_in_use -= nr;
+	buddy_pool.pages_by_kind[kind] -= nr;
+	buddy_pool.pages_resident += count.resident;
+	buddy_pool.pages_dirty += count.dirty;
 	free_range(head + old, nr, count, os_now_ms(), false);
-	pthread_mutex_unlock(&pool.lock);
+	pthread_mutex_unlock(&buddy_pool.lock);
 }
 
 bool buddy_extend(struct kz_page *head, size_t nr_pages, enum page_kind kind)
@@ -522,10 +376,10 @@ bool buddy_extend(struct kz_page *head, size_t nr_pages, enum page_kind kind)
 	if (nr_pages <= old || order > KZ_MAX_ORDER ||
 	    !IS_ALIGNED(page_index(head), (size_t) 1 << order))
 		return false;
-	pthread_mutex_lock(&pool.lock);
+	pthread_mutex_lock(&buddy_pool.lock);
 	kz_assert(head->flags == PG_HEAD && head->kind == kind);
 	done = extend_take(head, nr_pages, kind, &count);
-	pthread_mutex_unlock(&pool.lock);
+	pthread_mutex_unlock(&buddy_pool.lock);
 	if (!done)
 		return false;
 	if (!pages_accessible(head + old, nr_pages - old, count)) {
@@ -534,7 +388,7 @@ bool buddy_extend(struct kz_page *head, size_t nr_pages, enum page_kind kind)
 	}
 	vg_defined(page_address(head + old), (nr_pages - old) << KZ_PAGE_SHIFT);
 	buddy_clear_pages(head + old, nr_pages - old);
-	atomic_fetch_add_explicit(&pool.pages_zeroed, count.dirty, memory_order_relaxed);
+	atomic_fetch_add_explicit(&buddy_pool.pages_zeroed, count.dirty, memory_order_relaxed);
 	count_vm_events(VM_ZEROED_ALLOC, (unsigned long) count.dirty << KZ_PAGE_SHIFT);
 	if (count.resident != nr_pages - old)
 		head->state = PAGE_CLEAN; /* the owner's hint: not all of it resident now */
@@ -576,7 +430,7 @@ static enum buddy_err free_block_run(struct kz_page *page, size_t nr_pages, enum
 	enum buddy_err err = BUDDY_OK;
 	struct block_count count;
 
-	pthread_mutex_lock(&pool.lock);
+	pthread_mutex_lock(&buddy_pool.lock);
 	if (page->flags != PG_HEAD)
 		err = (page->flags & PG_TAIL) ? BUDDY_INTERIOR : BUDDY_DOUBLE_FREE;
 	else if (page->kind != kind)
@@ -584,19 +438,19 @@ static enum buddy_err free_block_run(struct kz_page *page, size_t nr_pages, enum
 	else if (page->nr_pages != nr_pages)
 		err = BUDDY_WRONG_SIZE;
 	if (err != BUDDY_OK) {
-		pthread_mutex_unlock(&pool.lock);
+		pthread_mutex_unlock(&buddy_pool.lock);
 		return err;
 	}
 	count = free_pages_mark(page, nr_pages, fill);
 	if (fill == BUDDY_PROTECTED)
-		atomic_store_explicit(&pool.protected, true, memory_order_relaxed);
+		atomic_store_explicit(&buddy_pool.protected, true, memory_order_relaxed);
 	vg_noaccess(page_address(page), nr_pages << KZ_PAGE_SHIFT);
-	pool.pages_in_use -= nr_pages;
-	pool.pages_by_kind[kind] -= nr_pages;
-	pool.pages_resident += count.resident;
-	pool.pages_dirty += count.dirty;
+	buddy_pool.pages_in_use -= nr_pages;
+	buddy_pool.pages_by_kind[kind] -= nr_pages;
+	buddy_pool.pages_resident += count.resident;
+	buddy_pool.pages_dirty += count.dirty;
 	free_range(page, nr_pages, count, os_now_ms(), queue);
-	pthread_mutex_unlock(&pool.lock);
+	pthread_mutex_unlock(&buddy_pool.lock);
 	return BUDDY_OK;
 }
 
@@ -614,48 +468,48 @@ enum buddy_err buddy_free_to_zero(struct kz_page *page, size_t nr_pages, enum pa
 
 void buddy_mark_freeing(struct kz_page *page, bool freeing)
 {
-	pthread_mutex_lock(&pool.lock);
+	pthread_mutex_lock(&buddy_pool.lock);
 	kz_assert((page->flags & ~PG_FREEING) == PG_HEAD);
 	page->flags = freeing ? PG_HEAD | PG_FREEING : PG_HEAD;
-	pthread_mutex_unlock(&pool.lock);
+	pthread_mutex_unlock(&buddy_pool.lock);
 }
 
 void buddy_stats(struct kz_pool_stats *st)
 {
-	pthread_mutex_lock(&pool.lock);
+	pthread_mutex_lock(&buddy_pool.lock);
 	for (unsigned order = 0; order < KZ_NR_ORDERS; order++)
-		st->free_blocks[order] = pool.free_area[order].nr_free;
-	st->chunks = pool.nr_chunks;
-	st->pages_large = pool.pages_by_kind[KIND_LARGE];
-	st->pages_slab = pool.pages_by_kind[KIND_SLAB];
-	st->pages_mapped = pool.nr_chunks * KZ_CHUNK_PAGES;
-	st->pages_in_use = pool.pages_in_use;
-	st->pages_resident = pool.pages_resident;
-	st->pages_dirty = pool.pages_dirty;
-	st->pages_zeroed = atomic_load_explicit(&pool.pages_zeroed, memory_order_relaxed);
-	st->pages_purged = pool.pages_purged;
-	st->chunks_unmapped = pool.chunks_unmapped;
-	pthread_mutex_unlock(&pool.lock);
+		st->free_blocks[order] = buddy_pool.free_area[order].nr_free;
+	st->chunks = buddy_pool.nr_chunks;
+	st->pages_large = buddy_pool.pages_by_kind[KIND_LARGE];
+	st->pages_slab = buddy_pool.pages_by_kind[KIND_SLAB];
+	st->pages_mapped = buddy_pool.nr_chunks * KZ_CHUNK_PAGES;
+	st->pages_in_use = buddy_pool.pages_in_use;
+	st->pages_resident = buddy_pool.pages_resident;
+	st->pages_dirty = buddy_pool.pages_dirty;
+	st->pages_zeroed = atomic_load_explicit(&buddy_pool.pages_zeroed, memory_order_relaxed);
+	st->pages_purged = buddy_pool.pages_purged;
+	st->chunks_unmapped = buddy_pool.chunks_unmapped;
+	pthread_mutex_unlock(&buddy_pool.lock);
 }
 
 size_t buddy_pages_peak(void)
 {
 	size_t peak;
 
-	pthread_mutex_lock(&pool.lock);
-	peak = pool.pages_peak;
-	pthread_mutex_unlock(&pool.lock);
+	pthread_mutex_lock(&buddy_pool.lock);
+	peak = buddy_pool.pages_peak;
+	pthread_mutex_unlock(&buddy_pool.lock);
 	return peak;
 }
 
 pthread_mutex_t *buddy_purge_lock(unsigned i)
 {
 	(void) i;
-	return &pool.purge_lock;
+	return &buddy_pool.purge_lock;
 }
 
 pthread_mutex_t *buddy_pool_lock(unsigned i)
 {
 	(void) i;
-	return &pool.lock;
+	return &buddy_pool.lock;
 }

@@ -1,8 +1,11 @@
 /*
  * buddy_pool.h - the buddy pool's own header: its state, and what its files share. The pool
- * is one box of the layer picture in four files: buddy.c (the pool proper: free areas, split
- * and merge, allocation, extension, free), buddy_zero.c (the zero queue and background
- * zeroing), buddy_purge.c (purge passes and reclaim) and buddy_verify.c (the invariant walk).
+ * is one box of the layer picture in five files, each calling only those below it:
+ *   buddy.c         the pool proper: allocation, extension, free, growth, the counters
+ *   buddy_purge.c   purge passes and reclaim
+ *   buddy_zero.c    background zeroing, and clearing a run just taken
+ *   buddy_area.c    the free areas and the zero queue; split and merge
+ *   buddy_verify.c  the invariant walk (beside them: only tests and Debug exits call it)
  * Only they include this; the layers above use buddy.h. The invariants and the lock order are
  * written once, in buddy.c.
  */
@@ -52,9 +55,8 @@ struct buddy_pool {
 	atomic_bool protected;	       /* a block came back no-access (BUDDY_PROTECTED): set once */
 };
 
-/* The one pool (buddy.c); its symbol is buddy_pool, as a program linked with the static
- * library may have a pool of its own. */
-extern KZ_HIDDEN struct buddy_pool pool __asm__("buddy_pool");
+/* The one pool (buddy.c). */
+extern KZ_HIDDEN struct buddy_pool buddy_pool;
 
 /* Stamps are readings of the wrapping millisecond clock (os.h). */
 static inline bool block_expired(const struct kz_page *page, uint32_t now, uint32_t delay)
@@ -65,7 +67,7 @@ static inline bool block_expired(const struct kz_page *page, uint32_t now, uint3
 static inline void free_area_del(struct kz_page *page, unsigned order)
 {
 	list_del(&page->lru);
-	pool.free_area[order].nr_free--;
+	buddy_pool.free_area[order].nr_free--;
 }
 
 static inline struct block_count block_count_of(const struct kz_page *page)
@@ -101,18 +103,38 @@ static inline struct block_count count_pages(const struct kz_page *page, size_t 
 	return count;
 }
 
-/* buddy.c: put a free block on the lists, merging it with its buddies. Pool lock held. */
-void buddy_merge(struct kz_page *page, unsigned order, struct block_count count, uint32_t stamp,
-		 bool queue);
+/* The counts of @nr_pages of a block of @total pages counted @count: no walk if uniform. */
+static inline struct block_count count_part(const struct kz_page *part, size_t nr_pages,
+					    size_t total, struct block_count count)
+{
+	if ((count.resident == 0 || count.resident == total) &&
+	    (count.dirty == 0 || count.dirty == total))
+		return (struct block_count){count.resident ? (uint32_t) nr_pages : 0,
+					    count.dirty ? (uint32_t) nr_pages : 0};
+	return count_pages(part, nr_pages);
+}
 
 /*
- * buddy_zero.c: the zero queue (pool lock held); clearing a run just taken (no lock needed); the
- * purger's zero hook (purge.h's struct shrinker, registered by buddy_init; buddy_zero_oldest, its
- * other half, is in buddy.h).
+ * buddy_area.c, pool lock held: a free block onto its free list as it is (free_area_add); split
+ * (the kept part's counts) and merge; a range freed as the largest aligned blocks it holds; the
+ * zero queue, and what its lock-free readers see of it (zero_queue_publish).
  */
+void free_area_add(struct kz_page *page, unsigned order, struct block_count count, uint32_t stamp);
+struct block_count buddy_split(struct kz_page *page, unsigned low, unsigned high,
+			       struct block_count count, uint32_t stamp, bool queue);
+void buddy_merge(struct kz_page *page, unsigned order, struct block_count count, uint32_t stamp,
+		 bool queue);
+void free_range(struct kz_page *first, size_t nr_pages, struct block_count count, uint32_t stamp,
+		bool queue);
 void zero_queue_add(struct kz_page *page, unsigned order, struct block_count count, uint32_t stamp);
 void zero_queue_del(struct kz_page *page);
 struct kz_page *zero_queue_newest(unsigned order);
+void zero_queue_publish(void);
+
+/*
+ * buddy_zero.c: clearing a run just taken (no lock needed); the purger's zero hook (purge.h's
+ * struct shrinker, registered by buddy_init; buddy_zero_oldest, its other half, is in buddy.h).
+ */
 void buddy_clear_pages(struct kz_page *page, size_t nr_pages);
 size_t buddy_zero(uint32_t min_age);
 

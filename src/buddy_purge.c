@@ -14,7 +14,7 @@
  * back, within one hold of purge_lock.
  *
  * Locks: purge_lock for a whole pass (buddy_reclaim only tries it: a pass
- * under way is not waited for), pool.lock to isolate and to put back, and
+ * under way is not waited for), buddy_pool.lock to isolate and to put back, and
  * chunk_lock (chunk.c) under it where a wholly free chunk is hidden.
  */
 #include "buddy.h"
@@ -43,8 +43,8 @@ static size_t purge_isolate(struct kz_page **batch, uint32_t now, uint32_t delay
 {
 	size_t n = 0;
 
-	while (!list_empty(&pool.zero_queue) && n < PURGE_BATCH) {
-		struct kz_page *page = list_entry(pool.zero_queue.next, struct kz_page, lru);
+	while (!list_empty(&buddy_pool.zero_queue) && n < PURGE_BATCH) {
+		struct kz_page *page = list_entry(buddy_pool.zero_queue.next, struct kz_page, lru);
 
 		if (!block_expired(page, now, delay))
 			break;
@@ -53,7 +53,7 @@ static size_t purge_isolate(struct kz_page **batch, uint32_t now, uint32_t delay
 		batch[n++] = page;
 	}
 	for (unsigned order = 0; order < KZ_NR_ORDERS && n < PURGE_BATCH; order++) {
-		struct kz_list *head = &pool.free_area[order].free_list, *pos = head->next;
+		struct kz_list *head = &buddy_pool.free_area[order].free_list, *pos = head->next;
 
 		while (pos != head && n < PURGE_BATCH) {
 			struct kz_page *page = list_entry(pos, struct kz_page, lru);
@@ -70,7 +70,7 @@ static size_t purge_isolate(struct kz_page **batch, uint32_t now, uint32_t delay
 
 				chunk_hide(chunk);
 				list_del(&chunk->link);
-				pool.nr_chunks--;
+				buddy_pool.nr_chunks--;
 			}
 			batch[n++] = page;
 		}
@@ -93,7 +93,7 @@ static size_t purge_putback(struct kz_page **batch, const bool *purged, size_t n
 
 		if (!page->free.nr_resident) {
 			chunk_release(page_chunk(page));
-			pool.chunks_unmapped++;
+			buddy_pool.chunks_unmapped++;
 			continue;
 		}
 		page->flags = 0;
@@ -102,9 +102,9 @@ static size_t purge_putback(struct kz_page **batch, const bool *purged, size_t n
 				    queued);
 			continue;
 		}
-		pool.pages_resident -= page->free.nr_resident;
-		pool.pages_dirty -= page->free.nr_dirty;
-		pool.pages_purged += page->free.nr_resident;
+		buddy_pool.pages_resident -= page->free.nr_resident;
+		buddy_pool.pages_dirty -= page->free.nr_dirty;
+		buddy_pool.pages_purged += page->free.nr_resident;
 		bytes += (size_t) page->free.nr_resident << KZ_PAGE_SHIFT;
 		buddy_merge(page, page->order, (struct block_count){0, 0}, now, false);
 	}
@@ -124,9 +124,9 @@ static size_t purge_passes(uint32_t delay)
 	size_t n, bytes = 0;
 
 	do {
-		pthread_mutex_lock(&pool.lock);
+		pthread_mutex_lock(&buddy_pool.lock);
 		n = purge_isolate(batch, os_now_ms(), delay);
-		pthread_mutex_unlock(&pool.lock);
+		pthread_mutex_unlock(&buddy_pool.lock);
 
 		for (size_t i = 0; i < n; i++) {
 			struct kz_page *page = batch[i];
@@ -144,9 +144,9 @@ static size_t purge_passes(uint32_t delay)
 			}
 		}
 
-		pthread_mutex_lock(&pool.lock);
+		pthread_mutex_lock(&buddy_pool.lock);
 		bytes += purge_putback(batch, purged, n, os_now_ms());
-		pthread_mutex_unlock(&pool.lock);
+		pthread_mutex_unlock(&buddy_pool.lock);
 	} while (n && !refused);
 	return bytes;
 }
@@ -155,9 +155,9 @@ size_t buddy_purge(bool all)
 {
 	size_t bytes;
 
-	pthread_mutex_lock(&pool.purge_lock);
+	pthread_mutex_lock(&buddy_pool.purge_lock);
 	bytes = purge_passes(all ? 0 : kz_opt.purge_delay_ms);
-	pthread_mutex_unlock(&pool.purge_lock);
+	pthread_mutex_unlock(&buddy_pool.purge_lock);
 	return bytes;
 }
 
@@ -172,24 +172,24 @@ void buddy_reclaim(void)
 {
 	size_t resident, in_use;
 
-	pthread_mutex_lock(&pool.lock);
-	resident = pool.pages_resident;
-	in_use = pool.pages_in_use;
-	pthread_mutex_unlock(&pool.lock);
+	pthread_mutex_lock(&buddy_pool.lock);
+	resident = buddy_pool.pages_resident;
+	in_use = buddy_pool.pages_in_use;
+	pthread_mutex_unlock(&buddy_pool.lock);
 	if (resident < KZ_CHUNK_PAGES || resident * RECLAIM_SHARE < in_use)
 		return;
-	if (pthread_mutex_trylock(&pool.purge_lock))
+	if (pthread_mutex_trylock(&buddy_pool.purge_lock))
 		return;
 	purge_passes(0);
-	pthread_mutex_unlock(&pool.purge_lock);
+	pthread_mutex_unlock(&buddy_pool.purge_lock);
 }
 
 bool buddy_purge_pending(void)
 {
 	bool pending;
 
-	pthread_mutex_lock(&pool.lock);
-	pending = pool.pages_resident || pool.free_area[KZ_MAX_ORDER].nr_free;
-	pthread_mutex_unlock(&pool.lock);
+	pthread_mutex_lock(&buddy_pool.lock);
+	pending = buddy_pool.pages_resident || buddy_pool.free_area[KZ_MAX_ORDER].nr_free;
+	pthread_mutex_unlock(&buddy_pool.lock);
 	return pending;
 }

@@ -4,7 +4,7 @@
  * counters and the invariants buddy.c writes down; a broken one is fatal.
  * Debug builds and the tests call it; it changes nothing.
  *
- * Locks: purge_lock (so that no block is isolated), then pool.lock, for the
+ * Locks: purge_lock (so that no block is isolated), then buddy_pool.lock, for the
  * whole walk.
  */
 #include "buddy.h"
@@ -83,7 +83,7 @@ static void verify_queue(const struct verify_sums *sum)
 	struct kz_list *pos;
 	uint32_t last = 0;
 
-	list_for_each(pos, &pool.zero_queue)
+	list_for_each(pos, &buddy_pool.zero_queue)
 	{
 		struct kz_page *page = list_entry(pos, struct kz_page, lru);
 
@@ -93,13 +93,13 @@ static void verify_queue(const struct verify_sums *sum)
 		listed++;
 		pages += (size_t) 1 << page->order;
 	}
-	VERIFY(!pool.clearing); /* purge_lock held: nothing isolated */
-	VERIFY(listed == pool.nr_queued && listed == sum->nr_queued);
-	VERIFY(pages == pool.pages_queued && pages == sum->pages_queued);
-	VERIFY(atomic_load(&pool.queue_waiting) == (listed != 0));
+	VERIFY(!buddy_pool.clearing); /* purge_lock held: nothing isolated */
+	VERIFY(listed == buddy_pool.nr_queued && listed == sum->nr_queued);
+	VERIFY(pages == buddy_pool.pages_queued && pages == sum->pages_queued);
+	VERIFY(atomic_load(&buddy_pool.queue_waiting) == (listed != 0));
 	VERIFY(!listed ||
-	       atomic_load(&pool.queue_oldest) ==
-		       list_entry(pool.zero_queue.next, struct kz_page, lru)->free.stamp);
+	       atomic_load(&buddy_pool.queue_oldest) ==
+		       list_entry(buddy_pool.zero_queue.next, struct kz_page, lru)->free.stamp);
 }
 
 void buddy_verify(void)
@@ -108,9 +108,9 @@ void buddy_verify(void)
 	struct kz_list *pos;
 	size_t chunks = 0;
 
-	pthread_mutex_lock(&pool.purge_lock);
-	pthread_mutex_lock(&pool.lock);
-	list_for_each(pos, &pool.chunks)
+	pthread_mutex_lock(&buddy_pool.purge_lock);
+	pthread_mutex_lock(&buddy_pool.lock);
+	list_for_each(pos, &buddy_pool.chunks)
 	{
 		struct kz_chunk *chunk = list_entry(pos, struct kz_chunk, link);
 
@@ -119,14 +119,15 @@ void buddy_verify(void)
 		verify_chunk(chunk, &sum);
 		chunks++;
 	}
-	VERIFY(chunks == pool.nr_chunks && sum.in_use == pool.pages_in_use);
-	VERIFY(sum.total.resident == pool.pages_resident && sum.total.dirty == pool.pages_dirty);
+	VERIFY(chunks == buddy_pool.nr_chunks && sum.in_use == buddy_pool.pages_in_use);
+	VERIFY(sum.total.resident == buddy_pool.pages_resident &&
+	       sum.total.dirty == buddy_pool.pages_dirty);
 	verify_queue(&sum);
 	for (unsigned order = 0; order < KZ_NR_ORDERS; order++) {
 		size_t listed = 0;
 		bool clean_seen = false;
 
-		list_for_each(pos, &pool.free_area[order].free_list)
+		list_for_each(pos, &buddy_pool.free_area[order].free_list)
 		{
 			struct kz_page *page = list_entry(pos, struct kz_page, lru);
 
@@ -135,8 +136,9 @@ void buddy_verify(void)
 			clean_seen |= !page->free.nr_resident;
 			listed++;
 		}
-		VERIFY(listed == pool.free_area[order].nr_free && listed == sum.nr_free[order]);
+		VERIFY(listed == buddy_pool.free_area[order].nr_free &&
+		       listed == sum.nr_free[order]);
 	}
-	pthread_mutex_unlock(&pool.lock);
-	pthread_mutex_unlock(&pool.purge_lock);
+	pthread_mutex_unlock(&buddy_pool.lock);
+	pthread_mutex_unlock(&buddy_pool.purge_lock);
 }

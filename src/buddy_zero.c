@@ -1,5 +1,5 @@
 /*
- * buddy_zero.c - the pool's zero queue and background zeroing.
+ * buddy_zero.c - the pool's background zeroing, and the clearing of a run just taken.
  *
  * Background zeroing: a block freed with buddy_free_to_zero (large runs,
  * while the purger thread runs) merges with its buddies as any other, but
@@ -9,14 +9,13 @@
  * lock dropped, and puts it back zeroed. An allocation that takes a queued
  * block (buddy.c says when) clears its dirty pages itself (buddy_clear_pages).
  *
- * Owns the zero queue's order and what the readers without the lock see of
- * it (queue_waiting, queue_oldest: every free asks, purge.c), which counts
- * the block being cleared (pool.clearing) as still waiting; buddy.c's
+ * Owns buddy_pool.clearing, the block it is clearing; the queue itself is
+ * buddy_area.c's, which counts that block as still waiting; buddy.c's
  * invariants say what they hold.
  *
- * Locks: the queue changes under pool.lock only. buddy_zero holds
- * purge_lock for its whole batch, takes pool.lock to take a block off and
- * to put it back, and clears with pool.lock dropped.
+ * Locks: the queue changes under buddy_pool.lock only. buddy_zero holds
+ * purge_lock for its whole batch, takes buddy_pool.lock to take a block off and
+ * to put it back, and clears with buddy_pool.lock dropped.
  */
 #include "buddy.h"
 
@@ -31,74 +30,6 @@
 
 /* Pages one zeroing batch clears at most (8 MiB): bounds how long it holds purge_lock. */
 #define ZERO_BATCH_PAGES 2048
-
-/*
- * Tell the lock-free readers whether a block waits to be cleared, and since when. Pool lock
- * held. The one being cleared (pool.clearing) still waits: a free that finds it overdue
- * (purge.h) then waits for its clear (purge_lock, in buddy_zero) instead of leaving its old
- * bytes readable past half the purge delay.
- */
-static void zero_queue_publish(void)
-{
-	struct kz_page *oldest = NULL;
-
-	if (!list_empty(&pool.zero_queue))
-		oldest = list_entry(pool.zero_queue.next, struct kz_page, lru);
-	if (pool.clearing &&
-	    (!oldest || (int32_t) (pool.clearing->free.stamp - oldest->free.stamp) < 0))
-		oldest = pool.clearing;
-	if (oldest)
-		atomic_store(&pool.queue_oldest, oldest->free.stamp);
-	atomic_store(&pool.queue_waiting, oldest != NULL);
-}
-
-/*
- * Queue a free block with dirty pages for the zeroing pass, in stamp order: behind the last one
- * freed before it (a remainder of a block an allocation took keeps its old stamp).
- */
-void zero_queue_add(struct kz_page *page, unsigned order, struct block_count count, uint32_t stamp)
-{
-	struct kz_list *pos = pool.zero_queue.prev;
-
-	kz_assert(IS_ALIGNED(page_index(page), (size_t) 1 << order));
-	kz_assert(count.dirty && count.dirty <= count.resident && count.resident <= (1u << order));
-	page->flags = PG_HEAD | PG_FREE | PG_ZEROING;
-	page->order = (uint8_t) order;
-	page->free.nr_resident = (uint16_t) count.resident;
-	page->free.nr_dirty = (uint16_t) count.dirty;
-	page->free.stamp = stamp;
-	while (pos != &pool.zero_queue &&
-	       (int32_t) (list_entry(pos, struct kz_page, lru)->free.stamp - stamp) > 0)
-		pos = pos->prev;
-	list_insert(&page->lru, pos, pos->next);
-	pool.nr_queued++;
-	pool.pages_queued += (size_t) 1 << order;
-	zero_queue_publish();
-}
-
-void zero_queue_del(struct kz_page *page)
-{
-	list_del(&page->lru);
-	pool.nr_queued--;
-	pool.pages_queued -= (size_t) 1 << page->order;
-	zero_queue_publish();
-}
-
-/* The newest queued block of @order or more: likely still in the cache of the thread that freed it.
- */
-struct kz_page *zero_queue_newest(unsigned order)
-{
-	struct kz_list *pos;
-
-	list_for_each_reverse(pos, &pool.zero_queue)
-	{
-		struct kz_page *page = list_entry(pos, struct kz_page, lru);
-
-		if (page->order >= order)
-			return page;
-	}
-	return NULL;
-}
 
 /*
  * Clear the dirty pages of a block and set their states to @state (@cold: the purger's, for a
@@ -136,31 +67,31 @@ void buddy_clear_pages(struct kz_page *page, size_t nr_pages)
  * clear their dirty pages (non-temporal stores: another thread wrote them) with the pool lock
  * dropped, and merge them in zeroed; at most ZERO_BATCH_PAGES pages. purge_lock is held all the
  * while, so a fork waits for the block being cleared, and so does a free that finds it overdue
- * (pool.clearing keeps it waiting meanwhile); bytes cleared.
+ * (buddy_pool.clearing keeps it waiting meanwhile); bytes cleared.
  */
 size_t buddy_zero(uint32_t min_age)
 {
 	size_t pages = 0, cleared = 0;
 
-	if (!atomic_load(&pool.queue_waiting))
+	if (!atomic_load(&buddy_pool.queue_waiting))
 		return 0;
-	pthread_mutex_lock(&pool.purge_lock);
+	pthread_mutex_lock(&buddy_pool.purge_lock);
 	while (pages < ZERO_BATCH_PAGES) {
 		struct kz_page *page = NULL;
 		size_t nr, done;
 
-		pthread_mutex_lock(&pool.lock);
-		if (!list_empty(&pool.zero_queue)) {
-			page = list_entry(pool.zero_queue.next, struct kz_page, lru);
+		pthread_mutex_lock(&buddy_pool.lock);
+		if (!list_empty(&buddy_pool.zero_queue)) {
+			page = list_entry(buddy_pool.zero_queue.next, struct kz_page, lru);
 			if (block_expired(page, os_now_ms(), min_age)) {
-				pool.clearing = page;
+				buddy_pool.clearing = page;
 				zero_queue_del(page);
 				page->flags |= PG_ISOLATED;
 			} else {
 				page = NULL;
 			}
 		}
-		pthread_mutex_unlock(&pool.lock);
+		pthread_mutex_unlock(&buddy_pool.lock);
 		if (!page)
 			break;
 		nr = (size_t) 1 << page->order;
@@ -169,27 +100,27 @@ size_t buddy_zero(uint32_t min_age)
 		vg_noaccess(page_address(page), nr << KZ_PAGE_SHIFT);
 		kz_assert(done == page->free.nr_dirty);
 
-		pthread_mutex_lock(&pool.lock);
+		pthread_mutex_lock(&buddy_pool.lock);
 		page->flags = 0;
-		pool.pages_dirty -= done;
-		pool.clearing = NULL;
+		buddy_pool.pages_dirty -= done;
+		buddy_pool.clearing = NULL;
 		buddy_merge(page, page->order, (struct block_count){page->free.nr_resident, 0},
 			    page->free.stamp, false);
 		zero_queue_publish();
-		pthread_mutex_unlock(&pool.lock);
-		atomic_fetch_add_explicit(&pool.pages_zeroed, done, memory_order_relaxed);
+		pthread_mutex_unlock(&buddy_pool.lock);
+		atomic_fetch_add_explicit(&buddy_pool.pages_zeroed, done, memory_order_relaxed);
 		count_vm_events(VM_ZEROED_PURGER, (unsigned long) done << KZ_PAGE_SHIFT);
 		pages += nr;
 		cleared += done;
 	}
-	pthread_mutex_unlock(&pool.purge_lock);
+	pthread_mutex_unlock(&buddy_pool.purge_lock);
 	return cleared << KZ_PAGE_SHIFT;
 }
 
 bool buddy_zero_oldest(uint32_t *stamp)
 {
-	if (!atomic_load(&pool.queue_waiting))
+	if (!atomic_load(&buddy_pool.queue_waiting))
 		return false;
-	*stamp = atomic_load(&pool.queue_oldest);
+	*stamp = atomic_load(&buddy_pool.queue_oldest);
 	return true;
 }
