@@ -153,13 +153,6 @@ static struct kz_page *buddy_pick(unsigned order, unsigned *high, bool *queued)
 	return NULL;
 }
 
-/* Pages in use went up: keep the peak (the report's). Pool lock held. */
-static void pages_peak_update(void)
-{
-	if (buddy_pool.pages_in_use > buddy_pool.pages_peak)
-		buddy_pool.pages_peak = buddy_pool.pages_in_use;
-}
-
 /*
  * Take a free block that holds @nr_pages (buddy_pick), split it to size and give its unused
  * tail back (to the zero queue, what is dirty of one that was queued). Returns the run's counts
@@ -194,7 +187,7 @@ static struct kz_page *buddy_take(size_t nr_pages, unsigned order, enum page_kin
 	}
 	page_prep_compound(page, order, nr_pages, kind);
 	buddy_pool.pages_in_use += nr_pages;
-	pages_peak_update();
+	count_held_pages((ptrdiff_t) nr_pages);
 	buddy_pool.pages_by_kind[kind] += nr_pages;
 	buddy_pool.pages_resident -= count->resident;
 	buddy_pool.pages_dirty -= count->dirty;
@@ -337,7 +330,7 @@ static bool extend_take(struct kz_page *head, size_t nr_pages, enum page_kind ki
 	if (head->order < order)
 		head->order = (uint8_t) order;
 	buddy_pool.pages_in_use += nr_pages - old;
-	pages_peak_update();
+	count_held_pages((ptrdiff_t) (nr_pages - old));
 	buddy_pool.pages_by_kind[kind] += nr_pages - old;
 	buddy_pool.pages_resident -= count->resident;
 	buddy_pool.pages_dirty -= count->dirty;
@@ -359,6 +352,7 @@ static void extend_undo(struct kz_page *head, size_t old, unsigned order, enum p
 	head->nr_pages = (uint16_t) old;
 	head->order = (uint8_t) order;
 	buddy_pool.pages_in_use -= nr;
+	count_held_pages(-(ptrdiff_t) nr);
 	buddy_pool.pages_by_kind[kind] -= nr;
 	buddy_pool.pages_resident += count.resident;
 	buddy_pool.pages_dirty += count.dirty;
@@ -446,6 +440,7 @@ static enum buddy_err free_block_run(struct kz_page *page, size_t nr_pages, enum
 		atomic_store_explicit(&buddy_pool.protected, true, memory_order_relaxed);
 	vg_noaccess(page_address(page), nr_pages << KZ_PAGE_SHIFT);
 	buddy_pool.pages_in_use -= nr_pages;
+	count_held_pages(-(ptrdiff_t) nr_pages);
 	buddy_pool.pages_by_kind[kind] -= nr_pages;
 	buddy_pool.pages_resident += count.resident;
 	buddy_pool.pages_dirty += count.dirty;
@@ -490,16 +485,6 @@ void buddy_stats(struct kz_pool_stats *st)
 	st->pages_purged = buddy_pool.pages_purged;
 	st->chunks_unmapped = buddy_pool.chunks_unmapped;
 	pthread_mutex_unlock(&buddy_pool.lock);
-}
-
-size_t buddy_pages_peak(void)
-{
-	size_t peak;
-
-	pthread_mutex_lock(&buddy_pool.lock);
-	peak = buddy_pool.pages_peak;
-	pthread_mutex_unlock(&buddy_pool.lock);
-	return peak;
 }
 
 pthread_mutex_t *buddy_purge_lock(unsigned i)

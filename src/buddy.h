@@ -104,9 +104,6 @@ bool buddy_zero_oldest(uint32_t *stamp);
 /* The pool's figures of @stats: all but the huge mappings' (huge_stats). */
 void buddy_stats(struct kz_pool_stats *stats);
 
-/* The most pages the pool has had in use at once (the report's peak). */
-size_t buddy_pages_peak(void);
-
 /* Walk every chunk and free list and check each invariant; fatal if one is broken. */
 void buddy_verify(void);
 

@@ -39,7 +39,6 @@ struct buddy_pool {
 	struct kz_list chunks; /* every mapped chunk */
 	size_t nr_chunks;
 	size_t pages_in_use;
-	size_t pages_peak; /* the most pages_in_use has been */
 	size_t pages_by_kind[KIND_NR];
 	size_t pages_resident;
 	size_t pages_dirty;

@@ -99,6 +99,7 @@
 #include "purge.h"
 #include "resident.h"
 #include "vg.h"
+#include "vmstat.h"
 
 /* At most this many mappings, and this many bytes, wait for reuse. */
 #define HUGE_CACHE_MAX	     16
@@ -194,6 +195,7 @@ static void huge_count(int nr, ptrdiff_t size)
 	pthread_mutex_lock(&huge.lock);
 	huge.nr_mapped += (size_t) nr;
 	huge.bytes_mapped += (size_t) size;
+	count_held_pages(size / (ptrdiff_t) KZ_PAGE_SIZE);
 	pthread_mutex_unlock(&huge.lock);
 }
 
@@ -206,6 +208,7 @@ static void huge_unmap(struct kz_chunk *chunk)
 	huge_count(-1, -(ptrdiff_t) size);
 	chunk_unregister(chunk);
 	os_unmap(base, size);
+	count_vm_events(VM_HUGE_UNMAPPED, size);
 }
 
 /* Take a mapping off the cache. Lock held. */

@@ -181,7 +181,7 @@ struct report_data {
 	unsigned long zeroed_by_free; /* bytes: class objects' and the other kinds' */
 	unsigned long class_allocs;   /* of the mallocs, class objects */
 	unsigned long hits;	      /* of those, popped from the thread's stack */
-	size_t peak_pages;	      /* the pool's most pages in use */
+	size_t peak_pages;	      /* the most pages held: pool pages handed out, mappings */
 	struct kz_pool_stats st;
 	size_t metadata;
 };
@@ -214,7 +214,7 @@ static void report_gather(struct report_data *d)
 	d->hits = d->class_allocs > d->vm.event[VM_TCACHE_MISS]
 			  ? d->class_allocs - d->vm.event[VM_TCACHE_MISS]
 			  : 0;
-	d->peak_pages = buddy_pages_peak();
+	d->peak_pages = vmstat_held_peak();
 	memset(&d->st, 0, sizeof(d->st));
 	buddy_stats(&d->st);
 	huge_stats(&d->st);
@@ -245,10 +245,11 @@ static void report_counters(struct report *r, const struct report_data *d)
 		r,
 		"kzmalloc counters: slabs made %lu, pool grows %lu, peak in use %zu pages, bytes "
 		"zeroed %lu (by free %lu, by the purger %lu, at allocation %lu), bytes purged "
-		"%zu\n",
+		"%zu, bytes unmapped %lu\n",
 		ev[VM_SLAB_NEW], ev[VM_POOL_GROW], d->peak_pages,
 		d->zeroed_by_free + ev[VM_ZEROED_PURGER] + ev[VM_ZEROED_ALLOC], d->zeroed_by_free,
-		ev[VM_ZEROED_PURGER], ev[VM_ZEROED_ALLOC], d->st.pages_purged << KZ_PAGE_SHIFT);
+		ev[VM_ZEROED_PURGER], ev[VM_ZEROED_ALLOC], d->st.pages_purged << KZ_PAGE_SHIFT,
+		ev[VM_HUGE_UNMAPPED]);
 }
 
 /*
@@ -319,10 +320,11 @@ static void report_json(struct report *r, const struct report_data *d)
 			",\"mallocs\":%lu,\"frees\":%lu,\"reallocs\":%lu,\"bytes_requested\":%lu,"
 			"\"tcache_hits\":%lu,\"class_mallocs\":%lu,\"slabs_made\":%lu,"
 			"\"pool_grows\":%lu,\"peak_pages_in_use\":%zu,\"zeroed_by_free\":%lu,"
-			"\"zeroed_by_purger\":%lu,\"zeroed_at_alloc\":%lu",
+			"\"zeroed_by_purger\":%lu,\"zeroed_at_alloc\":%lu,\"bytes_unmapped\":%lu",
 			d->mallocs, d->frees, ev[VM_REALLOC], ev[VM_BYTES_REQUESTED], d->hits,
 			d->class_allocs, ev[VM_SLAB_NEW], ev[VM_POOL_GROW], d->peak_pages,
-			d->zeroed_by_free, ev[VM_ZEROED_PURGER], ev[VM_ZEROED_ALLOC]);
+			d->zeroed_by_free, ev[VM_ZEROED_PURGER], ev[VM_ZEROED_ALLOC],
+			ev[VM_HUGE_UNMAPPED]);
 	report_add(r,
 		   ",\"chunks\":%zu,\"pages_mapped\":%zu,\"pages_in_use\":%zu,\"pages_slab\":%zu,"
 		   "\"pages_large\":%zu,\"pages_free\":%zu,\"pages_resident\":%zu,"

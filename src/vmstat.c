@@ -21,6 +21,26 @@ static _Atomic(struct vm_event_state *) vm_blocks;
 static unsigned long class_alloc_inherited[KZ_NR_CLASSES]; /* the class counts at the fork */
 static unsigned long class_free_inherited[KZ_NR_CLASSES];
 
+static atomic_size_t held_pages, held_peak;
+
+void vmstat_held(ptrdiff_t nr_pages)
+{
+	size_t now =
+		atomic_fetch_add_explicit(&held_pages, (size_t) nr_pages, memory_order_relaxed) +
+		(size_t) nr_pages;
+	size_t peak = atomic_load_explicit(&held_peak, memory_order_relaxed);
+
+	while (nr_pages > 0 && now > peak &&
+	       !atomic_compare_exchange_weak_explicit(&held_peak, &peak, now, memory_order_relaxed,
+						      memory_order_relaxed))
+		;
+}
+
+size_t vmstat_held_peak(void)
+{
+	return atomic_load_explicit(&held_peak, memory_order_relaxed);
+}
+
 void vmstat_global_class_alloc(size_t cls, size_t size)
 {
 	vm_count(VM_FIELD(class_alloc[cls]), 1);

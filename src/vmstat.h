@@ -37,6 +37,7 @@ enum vm_event_item {
 	VM_ZEROED_FREE, /* bytes the freeing thread cleared of runs, mappings (objects: clear.h) */
 	VM_ZEROED_PURGER, /* bytes the purger cleared in the background */
 	VM_ZEROED_ALLOC,  /* bytes an allocation cleared: a dirty block, an object (INIT=alloc) */
+	VM_HUGE_UNMAPPED, /* bytes of huge mappings given back to the OS (unmapped) */
 	NR_VM_EVENTS
 };
 
@@ -84,6 +85,20 @@ static inline void count_vm_events(enum vm_event_item item, unsigned long n)
 static inline void count_vm_event(enum vm_event_item item)
 {
 	count_vm_events(item, 1);
+}
+
+/*
+ * The pages the heap holds for the program, the pool's handed out and the huge mappings', and
+ * the most it has held at once: the report's "peak in use". One atomic add (and, on a new peak,
+ * a compare-exchange) under the caller's pool or huge lock, if the report is on.
+ */
+void vmstat_held(ptrdiff_t nr_pages);
+size_t vmstat_held_peak(void);
+
+static inline void count_held_pages(ptrdiff_t nr_pages)
+{
+	if (unlikely(kz_opt.stats))
+		vmstat_held(nr_pages);
 }
 
 /* The two below for a thread without a block: atomic adds to the global one. */

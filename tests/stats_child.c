@@ -11,7 +11,10 @@
  *   fork     3 kz_malloc(100) and frees before a fork, then 7 in the child and 5 in the parent
  *            (each its own report: the child's counts start at the fork);
  *   chdir    one kz_malloc(16) and free, then chdir to the directory in argv[2] before exit (a
- *            relative KZMALLOC_STATS=FILE stays in the directory of start-up).
+ *            relative KZMALLOC_STATS=FILE stays in the directory of start-up);
+ *   huge     a 64 MiB block and a 1 MiB one live at once, freed, and kz_trim: the peak in use
+ *            counts the mapping's pages with the pool's, and the mapping is given back
+ *            (unmapped) by the trim.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -87,6 +90,18 @@ static int forked(void)
 	return churn(5, 100);
 }
 
+static int huge(void)
+{
+	char *map = kz_malloc((size_t) 64 << 20), *run = kz_malloc((size_t) 1 << 20);
+
+	if (!map || !run)
+		return 1;
+	kz_free(map);
+	kz_free(run);
+	kz_trim();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "counts";
@@ -96,6 +111,8 @@ int main(int argc, char **argv)
 	printf("%ld\n", (long) getpid());
 	if (!strcmp(mode, "threads"))
 		return threads();
+	if (!strcmp(mode, "huge"))
+		return huge();
 	if (!strcmp(mode, "chdir"))
 		return churn(1, 16) || argc < 3 || chdir(argv[2]);
 	return counts();

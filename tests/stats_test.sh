@@ -57,6 +57,12 @@ json "$work/counts.err" "j['pid'] == $pid and j['program'] == 'stats_child' and 
 # 100 objects of 48 bytes cleared at free, and the 300000-byte run (74 pages) the pool handed out
 json "$work/counts.err" "j['zeroed_by_free'] >= 100 * 48"
 
+echo "== huge: the peak counts a mapping's pages with the pool's; the trim unmaps it"
+KZMALLOC_STATS=1 "$child" huge >/dev/null 2>"$work/huge.err"
+expect "$work/huge.err" ', bytes unmapped (6[7-9]|[7-9][0-9])[0-9]{6}$' 'bytes unmapped'
+# 16384 pages of the mapping and 256 of the run, held at once
+json "$work/huge.err" "j['peak_pages_in_use'] >= 16384 + 256 and j['bytes_unmapped'] >= 64 << 20"
+
 echo "== threads: eight exited threads' counts"
 KZMALLOC_STATS=yes "$child" threads >"$work/threads.out" 2>"$work/threads.err"
 expect "$work/threads.err" '^kzmalloc counters: mallocs 8000, frees 8000, reallocs 0, bytes requested 512000,' 'exited threads counted'
