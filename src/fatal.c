@@ -27,6 +27,8 @@ static void line_add(struct line *l, const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
 
+	if (!n) /* NULL too: memcpy may not be given one, even for 0 bytes */
+		return;
 	if (n > sizeof(l->buf) - 1 - l->len)
 		n = sizeof(l->buf) - 1 - l->len;
 	memcpy(l->buf + l->len, s, n);
