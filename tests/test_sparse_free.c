@@ -6,8 +6,9 @@
  *
  *   - sparse huge: malloc(1 GiB) and malloc(4 GiB), the first and the last
  *     byte written, free, and the same size again (a reused mapping in the
- *     1 GiB case): each round under 20 ms, the peak RSS (ru_maxrss) of the
- *     whole program under 16 MiB, and the two bytes read zero;
+ *     1 GiB case): the peak RSS (ru_maxrss) of the whole program under
+ *     16 MiB (each round under 250 ms too, a loose bound), and the two bytes
+ *     read zero;
  *   - full reuse: a 64 MiB mapping and a 1 MiB page run written whole,
  *     freed and allocated again, and a 64 MiB mapping written in stripes
  *     (whole 2 MiB pieces, single pages, untouched gaps): they read zero
@@ -38,7 +39,13 @@
 #define MIB ((size_t) 1 << 20)
 #define GIB ((size_t) 1 << 30)
 
-#define SPARSE_MAX_MS  20
+/*
+ * The check is the peak RSS: a free that touched every page would make them resident. The time
+ * bound is only a loose second witness (writing 1 GiB takes about a second on the project's VM,
+ * a sparse free well under 1 ms), loose enough that a loaded machine never trips it: speed is
+ * the benchmarks' to measure.
+ */
+#define SPARSE_MAX_MS  250
 #define SPARSE_MAX_RSS (16 * MIB)
 
 static const char *const mode_names[] = {"free", "alloc", "none"};
