@@ -38,11 +38,13 @@
 #include "buddy.h"
 #include "clear.h"
 #include "fatal.h"
+#include "harden.h"
 #include "huge.h"
 #include "kzmalloc.h"
 #include "meta.h"
 #include "options.h"
 #include "slab.h"
+#include "vg.h"
 #include "vmstat.h"
 #include "zero_size.h"
 
@@ -231,6 +233,10 @@ static void report_counters(struct report *r, const struct report_data *d)
 {
 	const unsigned long *ev = d->vm.event;
 	unsigned long rate = permille(d->hits, d->class_allocs);
+	/* why every class object is a miss, where no thread has a cache */
+	const char *none = vg_memcheck		 ? "; no thread caches under memcheck"
+			   : harden_quarantine() ? "; no thread caches with the quarantine"
+						 : "";
 
 	if (!d->counting) {
 		report_add(r, "kzmalloc counters: off (KZMALLOC_STATS counts)\n");
@@ -238,9 +244,9 @@ static void report_counters(struct report *r, const struct report_data *d)
 	}
 	report_add(r,
 		   "kzmalloc counters: mallocs %lu, frees %lu, reallocs %lu, bytes requested %lu, "
-		   "thread-cache hits %lu of %lu (%lu.%lu%%)\n",
+		   "thread-cache hits %lu of %lu (%lu.%lu%%%s)\n",
 		   d->mallocs, d->frees, ev[VM_REALLOC], ev[VM_BYTES_REQUESTED], d->hits,
-		   d->class_allocs, rate / 10, rate % 10);
+		   d->class_allocs, rate / 10, rate % 10, none);
 	report_add(
 		r,
 		"kzmalloc counters: slabs made %lu, pool grows %lu, peak in use %zu pages, bytes "

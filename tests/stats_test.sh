@@ -69,6 +69,10 @@ expect "$work/threads.err" '^kzmalloc counters: mallocs 8000, frees 8000, reallo
 expect "$work/threads.err" '^kzmalloc slabinfo: kmalloc-64 +0 ' 'kmalloc-64 active_objs'
 json "$work/threads.err" "j['mallocs'] == 8000 and j['tcache_hits'] + 8 <= 8000"
 
+echo "== quarantine: no thread caches, and the line says why every class object misses"
+KZMALLOC_STATS=1 KZMALLOC_CHECK=quarantine "$child" counts >/dev/null 2>"$work/quarantine.err"
+expect "$work/quarantine.err" ', thread-cache hits 0 of 100 \(0\.0%; no thread caches with the quarantine\)$' 'quarantine hits'
+
 echo "== off"
 KZMALLOC_STATS=0 "$child" counts >/dev/null 2>"$work/off.err"
 [ ! -s "$work/off.err" ] || fail "KZMALLOC_STATS=0 printed" "$work/off.err"
