@@ -70,12 +70,13 @@
  *     nr_dirty count its pages in those states;
  *   - pages_in_use, pages_resident and pages_dirty are the sums over all
  *     blocks (queued ones included); queue_waiting is set exactly when the
- *     queue is not empty or a block is being cleared (buddy_pool.clearing), and
- *     queue_oldest is then the older of the first queued block's stamp and
- *     the clearing block's;
+ *     queue is not empty, a block is being cleared (buddy_pool.clearing) or
+ *     a purge pass took queued blocks (buddy_pool.purging, the oldest), and
+ *     queue_oldest is then the oldest of their stamps: a free that finds it
+ *     overdue waits for the clear or the purge (purge_lock);
  *   - no block is isolated while purge_lock is free (purging and clearing
- *     hold it), so fork never splits a block's clearing, and buddy_pool.clearing
- *     is NULL;
+ *     hold it), so fork never splits a block's clearing, and
+ *     buddy_pool.clearing and buddy_pool.purging are NULL;
  *   - a free page that is no-access is clean, and none is before
  *     buddy_pool.protected is set (not checked: the walk cannot see protections).
  *

@@ -160,10 +160,19 @@ void free_range(struct kz_page *first, size_t nr_pages, struct block_count count
 	}
 }
 
+/* The one of @a and @b (either may be NULL) freed first. */
+static struct kz_page *older_block(struct kz_page *a, struct kz_page *b)
+{
+	if (!a || (b && (int32_t) (b->free.stamp - a->free.stamp) < 0))
+		return b;
+	return a;
+}
+
 /*
  * Tell the lock-free readers whether a block waits to be cleared, and since when. Pool lock
- * held. The one being cleared (buddy_pool.clearing) still waits: a free that finds it overdue
- * (purge.h) then waits for its clear (purge_lock, in buddy_zero) instead of leaving its old
+ * held. The one being cleared (buddy_pool.clearing) and those a purge pass took off the queue
+ * (buddy_pool.purging, the oldest) still wait: a free that finds them overdue (purge.h) then
+ * waits for the clear or the purge (purge_lock, in buddy_zero) instead of leaving their old
  * bytes readable past half the purge delay.
  */
 void zero_queue_publish(void)
@@ -172,9 +181,8 @@ void zero_queue_publish(void)
 
 	if (!list_empty(&buddy_pool.zero_queue))
 		oldest = list_entry(buddy_pool.zero_queue.next, struct kz_page, lru);
-	if (buddy_pool.clearing &&
-	    (!oldest || (int32_t) (buddy_pool.clearing->free.stamp - oldest->free.stamp) < 0))
-		oldest = buddy_pool.clearing;
+	oldest = older_block(oldest, buddy_pool.clearing);
+	oldest = older_block(oldest, buddy_pool.purging);
 	if (oldest)
 		atomic_store(&buddy_pool.queue_oldest, oldest->free.stamp);
 	atomic_store(&buddy_pool.queue_waiting, oldest != NULL);

@@ -48,6 +48,7 @@ struct buddy_pool {
 	size_t nr_queued;
 	size_t pages_queued;
 	struct kz_page *clearing;      /* the block buddy_zero is clearing (isolated), or NULL */
+	struct kz_page *purging;       /* the oldest queued block a purge pass took, or NULL */
 	atomic_bool queue_waiting;     /* one is queued or being cleared: read without the lock */
 	_Atomic uint32_t queue_oldest; /* the oldest one's stamp, while queue_waiting */
 	atomic_size_t pages_zeroed;    /* counted by allocating threads, outside the lock */

@@ -48,6 +48,9 @@ static size_t purge_isolate(struct kz_page **batch, uint32_t now, uint32_t delay
 
 		if (!block_expired(page, now, delay))
 			break;
+		if (!n) /* the oldest: still waiting, for a free that finds it overdue (buddy_zero)
+			 */
+			buddy_pool.purging = page;
 		zero_queue_del(page);
 		page->flags |= PG_ISOLATED;
 		batch[n++] = page;
@@ -87,6 +90,10 @@ static size_t purge_putback(struct kz_page **batch, const bool *purged, size_t n
 {
 	size_t bytes = 0;
 
+	if (buddy_pool.purging) {
+		buddy_pool.purging = NULL;
+		zero_queue_publish();
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct kz_page *page = batch[i];
 		bool queued = page->flags & PG_ZEROING;

@@ -93,7 +93,7 @@ static void verify_queue(const struct verify_sums *sum)
 		listed++;
 		pages += (size_t) 1 << page->order;
 	}
-	VERIFY(!buddy_pool.clearing); /* purge_lock held: nothing isolated */
+	VERIFY(!buddy_pool.clearing && !buddy_pool.purging); /* purge_lock held: nothing isolated */
 	VERIFY(listed == buddy_pool.nr_queued && listed == sum->nr_queued);
 	VERIFY(pages == buddy_pool.pages_queued && pages == sum->pages_queued);
 	VERIFY(atomic_load(&buddy_pool.queue_waiting) == (listed != 0));

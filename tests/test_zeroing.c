@@ -33,6 +33,10 @@
  *               that finds it overdue waits for the clear (purge.h) instead
  *               of leaving its old bytes readable (the wait only makes the
  *               chunk overdue; the fault, not a race, stops the clear)
+ *   purging     (ctest: no purger thread) dirty chunks on the zero queue
+ *               past the whole delay, purged by a pass (madvise, the pool
+ *               lock dropped) while a thread looks under the pool lock: a
+ *               queued chunk off the queue must keep it reported waiting
  *
  * ctest sets KZMALLOC_PURGE_DELAY=400, so that half the delay is 200 ms.
  * The seed is printed; KZ_TEST_SEED replays it. Under memcheck the purger
@@ -559,6 +563,87 @@ static void clearing_still_waits(void **state)
 	buddy_verify();
 }
 
+enum { PURGING_CHUNKS = 8 };
+
+/* What the watcher of a purge pass saw, each time it held the pool lock. */
+static struct {
+	struct kz_page *head[PURGING_CHUNKS];
+	atomic_bool stop;
+	atomic_ulong looks; /* the main thread waits for the first */
+	unsigned long isolated, bad;
+} watch;
+
+/*
+ * Under the pool lock, where the pool is consistent: a queued chunk a purge pass has taken
+ * (isolated, still marked for zeroing) must keep the queue reported waiting.
+ */
+static void *watch_purge(void *arg)
+{
+	(void) arg;
+	while (!atomic_load(&watch.stop)) {
+		uint32_t oldest;
+		bool isolated = false;
+
+		pthread_mutex_lock(buddy_pool_lock(0));
+		for (unsigned i = 0; i < PURGING_CHUNKS; i++)
+			isolated |= (watch.head[i]->flags & (PG_ISOLATED | PG_ZEROING)) ==
+				    (PG_ISOLATED | PG_ZEROING);
+		atomic_fetch_add(&watch.looks, 1);
+		watch.isolated += isolated;
+		watch.bad += isolated && !buddy_zero_oldest(&oldest);
+		pthread_mutex_unlock(buddy_pool_lock(0));
+		sched_yield();
+	}
+	return NULL;
+}
+
+/*
+ * Dirty chunks on the zero queue past the whole delay are purged instead of cleared; while a
+ * pass has them off the queue (the pool lock dropped for madvise), the queue still counts them
+ * waiting, so that a free that finds them overdue waits for the purge. A watcher thread looks,
+ * under the pool lock, as often as it can; the purge is long enough (32 MiB of resident pages)
+ * that it sees the pass at work in practice, and it can only report a broken promise.
+ */
+static void purging_still_waits(void **state)
+{
+	pthread_t watcher;
+
+	(void) state;
+	if (RUNNING_ON_VALGRIND || purge_zeroing()) {
+		print_message("skipped: %s\n",
+			      RUNNING_ON_VALGRIND ? "under Valgrind" : "the purger thread runs");
+		return;
+	}
+	for (unsigned i = 0; i < PURGING_CHUNKS; i++) {
+		struct kz_page *head = buddy_alloc(KZ_CHUNK_PAGES, 0, KIND_LARGE);
+
+		assert_non_null(head);
+		memset(page_address(head), 0x5a, KZ_CHUNK_SIZE);
+		watch.head[i] = head;
+	}
+	for (unsigned i = 0; i < PURGING_CHUNKS; i++)
+		assert_int_equal(
+			buddy_free_to_zero(watch.head[i], KZ_CHUNK_PAGES, KIND_LARGE, BUDDY_DIRTY),
+			BUDDY_OK);
+	usleep((useconds_t) (kz_opt.purge_delay_ms + 50) * 1000); /* all of them expired */
+	assert_int_equal(pthread_create(&watcher, NULL, watch_purge, NULL), 0);
+	while (atomic_load(&watch.looks) == 0)
+		sched_yield();
+	assert_true(buddy_purge(false) >= PURGING_CHUNKS * KZ_CHUNK_SIZE);
+	atomic_store(&watch.stop, true);
+	pthread_join(watcher, NULL);
+	print_message("watcher: %lu looks, %lu with a queued chunk off the queue, %lu broken\n",
+		      atomic_load(&watch.looks), watch.isolated, watch.bad);
+	if (watch.bad)
+		fail_msg(
+			"while a purge pass had queued chunks off the queue, the pool said nothing "
+			"waits (%lu of %lu looks)",
+			watch.bad, watch.isolated);
+	for (unsigned i = 0; i < PURGING_CHUNKS; i++)
+		assert_true(kzt_is_zero(page_address(watch.head[i]), KZ_CHUNK_SIZE));
+	buddy_verify();
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest accounting_test[] = {cmocka_unit_test(accounting)};
@@ -567,6 +652,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest race_test[] = {cmocka_unit_test(race)};
 	const struct CMUnitTest fork_test[] = {cmocka_unit_test(fork_while_clearing)};
 	const struct CMUnitTest clearing_test[] = {cmocka_unit_test(clearing_still_waits)};
+	const struct CMUnitTest purging_test[] = {cmocka_unit_test(purging_still_waits)};
 	const char *name = argc > 1 ? argv[1] : "";
 
 	seed = kzt_seed(0);
@@ -583,6 +669,8 @@ int main(int argc, char **argv)
 		return cmocka_run_group_tests(fork_test, NULL, NULL);
 	if (!strcmp(name, "clearing"))
 		return cmocka_run_group_tests(clearing_test, NULL, NULL);
-	fprintf(stderr, "usage: %s accounting|extend|reuse|race|fork|clearing\n", argv[0]);
+	if (!strcmp(name, "purging"))
+		return cmocka_run_group_tests(purging_test, NULL, NULL);
+	fprintf(stderr, "usage: %s accounting|extend|reuse|race|fork|clearing|purging\n", argv[0]);
 	return 2;
 }
