@@ -70,15 +70,17 @@ static atomic_int kz_started;
  *                                   mapping (and by the huge shrinker's scan)
  *   5. huge.lock (huge.c)           the cache of freed mappings, the huge
  *                                   counters; nothing is taken under it
- *   6. pool.purge_lock (buddy.c)    one purge pass or zeroing batch at a time
- *   7. pool.lock (buddy.c)          free lists, the zero queue, page
- *                                   descriptors' states, counters, the list
+ *   6. buddy_pool.purge_lock        one purge pass or zeroing batch at a time
+ *      (buddy_pool.h)
+ *   7. buddy_pool.lock              free lists, the zero queue, page
+ *      (buddy_pool.h)               descriptors' states, counters, the list
  *                                   of chunks
  *   8. chunk_lock (chunk.c)         spare chunk descriptors, the page map's
  *                                   writes: under 7 (a purge unregistering a
  *                                   wholly free chunk) or alone
  *   9. purger.lock (purge.c)        the purger thread's pending flag
  *  10. zero.lock (zero_size.c)      the zero-size regions' bitmaps
+ *  10a. vg_sizes.lock (vg.c)        under memcheck, the sizes asked for
  *  11. meta_lock (meta.c)           the metadata arena: under 3 and 8, or alone
  *
  * Nothing that may allocate, start a thread or call the program runs with

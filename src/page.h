@@ -63,7 +63,7 @@ enum page_flags {
 	PG_FREE = 1 << 2,     /* the block is free */
 	PG_ISOLATED = 1 << 3, /* the free block is off the lists, being purged */
 	PG_FREEING = 1 << 4,  /* an allocated block its owner freed, not yet given back */
-	PG_ZEROING = 1 << 5,  /* the free block waits on the zero queue (buddy.c) */
+	PG_ZEROING = 1 << 5,  /* the free block waits on the zero queue (buddy_area.c) */
 };
 
 /* Who owns an allocated block. */
