@@ -233,18 +233,11 @@ static void *count_alloc(void *p, size_t size)
 	return p;
 }
 
-/* Under memcheck, the run or mapping @p (told at its room) is a block of @size bytes. */
+/* Under memcheck, the live object @p (told at its room) is a block of @size bytes. */
 static void *memcheck_exact(void *p, size_t size)
 {
-	struct kz_page *head;
-
-	if (unlikely(vg_memcheck) && p) {
-		head = compound_head(pagemap_page(p));
-		vg_alloc_exact(p,
-			       head->kind == KIND_LARGE ? large_usable(head)
-							: huge_usable(page_chunk(head)),
-			       size);
-	}
+	if (unlikely(vg_memcheck) && p)
+		vg_alloc_exact(p, kmalloc_room(p), size);
 	return p;
 }
 
@@ -732,19 +725,13 @@ static inline void *krealloc_class(void *ptr, size_t size, bool *done)
  */
 static void *resize_object(void *ptr, const struct object *obj, size_t size)
 {
-	struct object now;
 	void *fresh;
 
 	if (likely(!vg_memcheck))
 		return obj->ops->resize(ptr, obj, size);
 	vg_alloc_whole(ptr, obj->room, !harden_init_none());
 	fresh = obj->ops->resize(ptr, obj, size);
-	if (fresh)
-		ptr = fresh;
-	else
-		size = obj->usable;
-	object_lookup(ptr, "realloc", false, &now);
-	vg_alloc_exact(ptr, now.room, size);
+	memcheck_exact(fresh ? fresh : ptr, fresh ? size : obj->usable);
 	return fresh;
 }
 

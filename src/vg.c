@@ -132,8 +132,8 @@ static bool vg_size_set(const void *obj, size_t size)
 	return ok;
 }
 
-/* The size recorded for @obj, forgotten, or @room if none is. */
-static size_t vg_size_take(const void *obj, size_t room)
+/* The size recorded for @obj (forgotten if @forget), or @room if none is. */
+static size_t vg_size_get(const void *obj, size_t room, bool forget)
 {
 	uintptr_t key = ~(uintptr_t) obj;
 	struct vg_size *e;
@@ -143,8 +143,10 @@ static size_t vg_size_take(const void *obj, size_t room)
 		e = vg_find(vg_sizes.slot, vg_sizes.mask, key);
 		if (e->key == key) {
 			room = e->size;
-			e->key = VG_GONE;
-			vg_sizes.live--;
+			if (forget) {
+				e->key = VG_GONE;
+				vg_sizes.live--;
+			}
 		}
 	}
 	pthread_mutex_unlock(&vg_sizes.lock);
@@ -153,17 +155,7 @@ static size_t vg_size_take(const void *obj, size_t room)
 
 size_t vg_requested_size(const void *obj, size_t room)
 {
-	uintptr_t key = ~(uintptr_t) obj;
-	struct vg_size *e;
-
-	pthread_mutex_lock(&vg_sizes.lock);
-	if (vg_sizes.mask) {
-		e = vg_find(vg_sizes.slot, vg_sizes.mask, key);
-		if (e->key == key)
-			room = e->size;
-	}
-	pthread_mutex_unlock(&vg_sizes.lock);
-	return room;
+	return vg_size_get(obj, room, false);
 }
 
 void vg_alloc_exact(void *obj, size_t room, size_t size)
@@ -182,7 +174,7 @@ void vg_alloc_exact(void *obj, size_t room, size_t size)
 
 void vg_free_exact(void *obj, size_t room)
 {
-	size_t size = vg_size_take(obj, room);
+	size_t size = vg_size_get(obj, room, true);
 
 	if (size < room)
 		(void) VALGRIND_MAKE_MEM_UNDEFINED((char *) obj + size, room - size);
@@ -190,7 +182,7 @@ void vg_free_exact(void *obj, size_t room)
 
 void vg_alloc_whole(void *obj, size_t room, bool zeroed)
 {
-	size_t size = vg_size_take(obj, room);
+	size_t size = vg_size_get(obj, room, true);
 
 	if (size < room) {
 		VALGRIND_RESIZEINPLACE_BLOCK(obj, size, room, 0);
